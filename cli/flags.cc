@@ -1,0 +1,66 @@
+#include "cli/flags.h"
+
+#include "common/strings.h"
+
+namespace lode::cli {
+
+absl::StatusOr<Flags> Flags::Parse(int argc, char** argv, const std::set<std::string>& value_flags,
+                                   const std::set<std::string>& bool_flags) {
+  Flags f;
+  bool flags_done = false;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (flags_done || a.size() < 2 || a[0] != '-' || a == "-") {
+      f.positional_.push_back(a);
+      continue;
+    }
+    if (a == "--") {
+      flags_done = true;
+      continue;
+    }
+    if (a.rfind("--", 0) != 0) {
+      // A single-dash argument is positional (e.g. the query '-word').
+      f.positional_.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(2);
+    std::optional<std::string> value;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (value_flags.count(name)) {
+      if (!value) {
+        if (i + 1 >= argc) {
+          return absl::InvalidArgumentError(StrCat("flag --", name, " needs a value"));
+        }
+        value = argv[++i];
+      }
+      f.values_[name] = *value;
+      f.present_.insert(name);
+    } else if (bool_flags.count(name)) {
+      if (value && *value != "true" && *value != "false") {
+        return absl::InvalidArgumentError(StrCat("flag --", name, " takes no value"));
+      }
+      if (!value || *value == "true") f.present_.insert(name);
+    } else {
+      return absl::InvalidArgumentError(StrCat("unknown flag --", name));
+    }
+  }
+  return f;
+}
+
+std::optional<std::string> Flags::Get(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string Flags::GetOr(const std::string& name, const std::string& fallback) const {
+  auto v = Get(name);
+  return v ? *v : fallback;
+}
+
+bool Flags::Has(const std::string& name) const { return present_.count(name) > 0; }
+
+}  // namespace lode::cli

@@ -1,0 +1,61 @@
+// `lode`: the one binary. Subcommands: ingest, query, serve (see `lode help`).
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "cli/commands.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(lode - log aggregation and search
+
+usage: lode <command> [flags]
+
+commands:
+  serve    run the server: HTTP ingest and query API
+           lode serve --data DIR --http 127.0.0.1:9428
+  ingest   store NDJSON or plain-text log lines from files or stdin
+           lode ingest --data DIR [--format auto|ndjson|text] [FILE ...|-]
+  query    search stored records, newest first
+           lode query --data DIR [--since 15m] [--from T] [--to T] [--limit N] [--count]
+                      [--output ndjson|table] 'QUERY'
+  help     this text; `lode <command> --help` for a command's flags
+)";
+
+bool CpuSupported() {
+#if defined(__x86_64__) && defined(__AVX2__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+#else
+  return true;
+#endif
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (!CpuSupported()) {
+    std::fprintf(stderr,
+                 "lode: this build needs an x86-64-v3 CPU (AVX2, BMI2); rebuild with "
+                 "-DLODE_ARCH= for older CPUs\n");
+    return 2;
+  }
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (cmd == "version" || cmd == "--version") {
+    std::puts("lode 0.1.0");
+    return 0;
+  }
+  if (cmd == "ingest") return lode::cli::RunIngest(argc - 2, argv + 2);
+  if (cmd == "query") return lode::cli::RunQuery(argc - 2, argv + 2);
+  if (cmd == "serve") return lode::cli::RunServe(argc - 2, argv + 2);
+  std::fprintf(stderr, "lode: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
+  return 2;
+}

@@ -1,0 +1,70 @@
+// Env: every file-system and clock operation of storage/, index/ and alerting/ goes through it,
+// so tests can run on memory and inject faults. PosixEnv is the real one (Env::Default()).
+//
+// Implementations are thread-safe. Files returned are used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace lode::storage {
+
+// A file being written sequentially. Data is durable only after Sync() returns OK.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  virtual absl::Status Append(std::string_view data) = 0;
+  virtual absl::Status Sync() = 0;
+  virtual absl::Status Close() = 0;
+};
+
+// A read-only file. Read() returns a view valid as long as the file object lives; it may point
+// into `scratch` or into a memory mapping.
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  virtual uint64_t Size() const = 0;
+  // Reads exactly `n` bytes at `offset`; OutOfRange (reported as DataLoss by callers) when the
+  // file is shorter.
+  virtual absl::Status Read(uint64_t offset, size_t n, std::string* scratch,
+                            std::string_view* result) const = 0;
+};
+
+class Env {
+ public:
+  virtual ~Env() = default;
+  // The process-wide POSIX Env. Never deleted.
+  static Env* Default();
+
+  // Creates (truncating) `path` for writing.
+  virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) = 0;
+  virtual absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
+      const std::string& path) = 0;
+  virtual absl::Status ReadFileToString(const std::string& path, std::string* out);
+  // Atomically replaces `to` with `from`.
+  virtual absl::Status RenameFile(const std::string& from, const std::string& to) = 0;
+  virtual absl::Status RemoveFile(const std::string& path) = 0;
+  // mkdir -p.
+  virtual absl::Status CreateDirs(const std::string& path) = 0;
+  // fsync of a directory, making renames and creations in it durable.
+  virtual absl::Status SyncDir(const std::string& path) = 0;
+  // Names (not paths) of the entries of `dir`, sorted; NotFound when it does not exist.
+  virtual absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir) = 0;
+  virtual bool FileExists(const std::string& path) = 0;
+  // Wall-clock time, ns since the Unix epoch.
+  virtual int64_t NowNanos() = 0;
+};
+
+// Joins path components with '/'.
+std::string JoinPath(std::string_view a, std::string_view b);
+
+// Writes `data` to `path` crash-safely: a temp file beside it, fsync, rename, fsync of the dir.
+absl::Status WriteFileAtomically(Env* env, const std::string& path, std::string_view data);
+
+}  // namespace lode::storage

@@ -1,0 +1,55 @@
+// Constants and metadata types of the segment file format (docs/formats/segment.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/record_batch.h"
+
+namespace lode::storage {
+
+inline constexpr char kSegmentMagic[8] = {'L', 'O', 'D', 'E', 'S', 'E', 'G', '1'};
+inline constexpr uint32_t kSegmentFormatVersion = 1;
+// footer_offset(8) footer_len(4) footer_crc(4) version(4) reserved(4) magic(8)
+inline constexpr size_t kSegmentTrailerSize = 32;
+inline constexpr size_t kSegmentHeaderSize = 8;  // the magic again, at offset 0
+
+// Column ids inside a segment: 0 is the timestamp column, 1 the message, 2.. the fields in the
+// order of the footer's schema.
+inline constexpr uint32_t kTimeColumnId = 0;
+inline constexpr uint32_t kMessageColumnId = 1;
+inline constexpr uint32_t kFirstFieldColumnId = 2;
+
+struct FieldSchema {
+  std::string name;
+  FieldType type = FieldType::kString;
+};
+
+// One zstd-compressed column payload of one block.
+struct ChunkMeta {
+  uint32_t column_id = 0;
+  uint64_t offset = 0;      // in the file
+  uint64_t stored_len = 0;  // compressed bytes
+  uint64_t raw_len = 0;     // bytes after decompression
+  uint32_t crc = 0;         // CRC32C of the stored bytes
+  uint32_t num_values = 0;  // rows with a value (for time/message: the block's row count)
+};
+
+struct BlockMeta {
+  uint32_t num_rows = 0;
+  int64_t min_time = 0;
+  int64_t max_time = 0;
+  std::vector<ChunkMeta> chunks;  // time, message, then the fields present in the block
+};
+
+struct SegmentMeta {
+  uint64_t num_records = 0;
+  int64_t min_time = 0;
+  int64_t max_time = 0;
+  std::vector<FieldSchema> fields;
+  std::vector<BlockMeta> blocks;
+  uint64_t raw_bytes = 0;  // sum of the uncompressed column payloads
+};
+
+}  // namespace lode::storage

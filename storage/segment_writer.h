@@ -1,0 +1,28 @@
+// Writes a RecordBatch as one immutable segment file (docs/formats/segment.md).
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/record_batch.h"
+#include "storage/env.h"
+#include "storage/segment_format.h"
+
+namespace lode::storage {
+
+struct SegmentWriterOptions {
+  int zstd_level = 3;
+  uint32_t block_rows = 8192;
+};
+
+// Encodes `batch` into segment bytes. Rows must already be in ascending time order.
+// `meta` (optional) receives the footer's content.
+std::string EncodeSegment(const RecordBatch& batch, const SegmentWriterOptions& options,
+                          SegmentMeta* meta = nullptr);
+
+// Encodes `batch` (sorted by time) and writes it to `path` crash-safely (temp file, fsync,
+// rename, directory fsync). On success the segment is durable.
+absl::Status WriteSegment(Env* env, const std::string& path, const RecordBatch& batch,
+                          const SegmentWriterOptions& options, SegmentMeta* meta = nullptr);
+
+}  // namespace lode::storage
