@@ -137,24 +137,29 @@ std::optional<int64_t> EpochToNanos(int64_t v) {
 }
 
 std::optional<int64_t> EpochToNanos(double v) {
-  if (!std::isfinite(v)) return std::nullopt;
+  if (!std::isfinite(v) || std::fabs(v) >= 9.2e18) return std::nullopt;
   double a = std::fabs(v);
-  double mul;
+  int64_t mul;
   if (a < 1e11) {
-    mul = 1e9;
+    mul = 1'000'000'000;
   } else if (a < 1e14) {
-    mul = 1e6;
+    mul = 1'000'000;
   } else if (a < 1e17) {
-    mul = 1e3;
+    mul = 1'000;
   } else {
     mul = 1;
   }
-  // Split whole and fractional parts so seconds keep sub-microsecond precision.
+  // Scale the whole part in integers so large epochs keep every digit; only the fraction goes
+  // through floating point.
   double whole = std::trunc(v);
-  double frac = v - whole;
-  double ns_whole = whole * mul;
-  if (std::fabs(ns_whole) >= 9.2e18) return std::nullopt;
-  return static_cast<int64_t>(ns_whole) + static_cast<int64_t>(std::llround(frac * mul));
+  int64_t ns;
+  if (__builtin_mul_overflow(static_cast<int64_t>(whole), mul, &ns)) return std::nullopt;
+  // A double holding epoch seconds has about 0.2 us of precision today: round the fraction to
+  // whole microseconds so that 1.795773600123e9 means .123000000, not .122999907.
+  int64_t frac = mul == 1'000'000'000 ? std::llround((v - whole) * 1e6) * 1000
+                                      : std::llround((v - whole) * static_cast<double>(mul));
+  if (__builtin_add_overflow(ns, frac, &ns)) return std::nullopt;
+  return ns;
 }
 
 std::optional<int64_t> ParseTimestamp(std::string_view s) {

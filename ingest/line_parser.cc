@@ -41,6 +41,37 @@ std::string_view TrimSpace(std::string_view s) {
   return s.substr(b, e - b);
 }
 
+// Explains why `line` is not one JSON object, for the error message: a scan that tracks strings
+// and nesting finds unterminated strings, unbalanced brackets and content after the object.
+// Returns "" when the scan sees nothing wrong (simdjson's message is used then).
+std::string DiagnoseJson(std::string_view line) {
+  int depth = 0;
+  size_t i = 0;
+  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  for (; i < line.size(); ++i) {
+    char c = line[i];
+    if (c == '"') {
+      size_t start = i;
+      for (++i; i < line.size() && line[i] != '"'; ++i) {
+        if (line[i] == '\\') ++i;
+      }
+      if (i >= line.size()) return StrCat("unterminated string starting at column ", start + 1);
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth < 0) return StrCat("unbalanced '", std::string(1, c), "' at column ", i + 1);
+      if (depth == 0) {
+        size_t j = i + 1;
+        while (j < line.size() && (line[j] == ' ' || line[j] == '\t')) ++j;
+        if (j < line.size()) return StrCat("unexpected content after the object at column ", j + 1);
+        return "";
+      }
+    }
+  }
+  if (depth > 0) return "line ended before the object was closed (missing '}' or ']')";
+  return "";
+}
+
 }  // namespace
 
 absl::StatusOr<InputFormat> ParseInputFormat(std::string_view name) {
@@ -167,16 +198,27 @@ struct LineParser::Impl {
     od::document doc;
     auto fail = [&](simdjson::error_code e, std::string_view where) {
       out->AbortRow();
-      *reason = StrCat("invalid JSON", where, ": ", simdjson::error_message(e));
+      std::string why = DiagnoseJson(line);
+      if (!why.empty()) {
+        *reason = StrCat("invalid JSON", where, ": ", why);
+        return false;
+      }
+      const char* at = nullptr;
+      if (!doc.current_location().get(at) && at >= line.data() &&
+          at <= line.data() + line.size()) {
+        *reason = StrCat("invalid JSON at column ", static_cast<size_t>(at - line.data()) + 1, where,
+                         ": ", simdjson::error_message(e));
+      } else {
+        *reason = StrCat("invalid JSON", where, ": ", simdjson::error_message(e));
+      }
       return false;
     };
     if (auto e = parser.iterate(line.data(), line.size(), readable).get(doc)) return fail(e, "");
     od::object obj;
     if (auto e = doc.get_object().get(obj)) {
+      if (e != simdjson::INCORRECT_TYPE) return fail(e, "");
       out->AbortRow();
-      *reason = e == simdjson::INCORRECT_TYPE ? "not a JSON object"
-                                              : StrCat("invalid JSON: ",
-                                                             simdjson::error_message(e));
+      *reason = "not a JSON object";
       return false;
     }
     out->BeginRow();
@@ -197,7 +239,8 @@ struct LineParser::Impl {
     // Anything after the object's closing brace is an error, not a second record.
     if (!doc.current_location().error()) {
       out->AbortRow();
-      *reason = "unexpected content after the JSON object";
+      std::string why = DiagnoseJson(line);
+      *reason = StrCat("invalid JSON: ", why.empty() ? "unexpected content after the object" : why);
       return false;
     }
     // Timestamp: the first present time key; when it does not parse, ingest time is used and the

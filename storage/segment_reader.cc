@@ -37,6 +37,11 @@ absl::Status SegmentReader::ParseFooter() {
   const uint64_t size = file_->Size();
   if (size < kSegmentHeaderSize + kSegmentTrailerSize) return Corrupt(path_, "file too short");
   std::string scratch;
+  std::string_view header;
+  RETURN_IF_ERROR(file_->Read(0, kSegmentHeaderSize, &scratch, &header));
+  if (std::memcmp(header.data(), kSegmentMagic, 8) != 0) {
+    return Corrupt(path_, "bad header magic (not a lode segment)");
+  }
   std::string_view trailer;
   RETURN_IF_ERROR(
       file_->Read(size - kSegmentTrailerSize, kSegmentTrailerSize, &scratch, &trailer));
