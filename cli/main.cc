@@ -1,4 +1,6 @@
 // `lode`: the one binary. Subcommands: ingest, query, serve (see `lode help`).
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -40,6 +42,10 @@ int main(int argc, char** argv) {
                  "-DLODE_ARCH= for older CPUs\n");
     return 2;
   }
+  // Ingest builds batches of tens of MiB, frees them, and builds the next: keep freed memory in
+  // the heap for reuse instead of returning it to the kernel and faulting fresh zeroed pages in.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return 2;

@@ -82,6 +82,8 @@ class Builder {
   std::string Finish(const RecordBatch& batch, SegmentMeta* meta_out) {
     const uint32_t n = static_cast<uint32_t>(batch.num_rows());
     const auto& cols = batch.columns();
+    // Log data compresses several times over; start with room for a 4x ratio.
+    out_.reserve(batch.ByteSize() / 4 + 4096);
     // Schema: every column with at least one value, in batch order.
     std::vector<uint32_t> field_id(cols.size(), 0);
     for (size_t i = 0; i < cols.size(); ++i) {

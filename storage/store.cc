@@ -56,17 +56,10 @@ absl::StatusOr<WriteResult> Store::Write(const RecordBatch& batch, std::string_v
   RETURN_IF_ERROR(ValidateTenant(tenant));
   WriteResult result;
   if (batch.empty()) return result;
-  std::vector<uint32_t> order = batch.TimeOrder();
   const std::string tenant_dir = JoinPath(dir_, StrCat("t=", tenant));
-  size_t i = 0;
-  while (i < order.size()) {
-    const int64_t day = DayOf(batch.time(order[i]));
-    size_t j = i;
-    while (j < order.size() && DayOf(batch.time(order[j])) == day) ++j;
-    std::vector<uint32_t> rows(order.begin() + i, order.begin() + j);
-    RecordBatch part = batch.Select(rows);
-    const std::string day_dir =
-        JoinPath(tenant_dir, StrCat("d=", UtcDayString(day * kNanosPerDay)));
+  auto write_part = [&](const RecordBatch& part) -> absl::Status {
+    const int64_t day = DayOf(part.time(0));
+    const std::string day_dir = JoinPath(tenant_dir, StrCat("d=", UtcDayString(day * kNanosPerDay)));
     RETURN_IF_ERROR(env_->CreateDirs(day_dir));
     const std::string path = JoinPath(day_dir, StrCat(NewSegmentName(), kSegmentSuffix));
     std::string bytes = EncodeSegment(part, options_.segment);
@@ -74,6 +67,23 @@ absl::StatusOr<WriteResult> Store::Write(const RecordBatch& batch, std::string_v
     result.records += part.num_rows();
     result.segments += 1;
     result.bytes += bytes.size();
+    return absl::OkStatus();
+  };
+  // Common case: already in time order and within one day; write it as it is, without a copy.
+  const std::vector<int64_t>& times = batch.times();
+  if (std::is_sorted(times.begin(), times.end()) &&
+      DayOf(times.front()) == DayOf(times.back())) {
+    RETURN_IF_ERROR(write_part(batch));
+    return result;
+  }
+  std::vector<uint32_t> order = batch.TimeOrder();
+  size_t i = 0;
+  while (i < order.size()) {
+    const int64_t day = DayOf(batch.time(order[i]));
+    size_t j = i;
+    while (j < order.size() && DayOf(batch.time(order[j])) == day) ++j;
+    std::vector<uint32_t> rows(order.begin() + i, order.begin() + j);
+    RETURN_IF_ERROR(write_part(batch.Select(rows)));
     i = j;
   }
   return result;

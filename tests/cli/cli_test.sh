@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# End-to-end checks of `lode ingest` and `lode query` as a user runs them: exit codes, the
+# summary on stderr, error messages with line numbers, and records coming back out.
+# usage: cli_test.sh LODE_BINARY SHARED_DATA_DIR
+set -uo pipefail
+LODE="$1"
+SHARED="${2:-}"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0; passes=0
+check() {  # check NAME CONDITION...
+  local name="$1"; shift
+  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name" >&2; fails=$((fails + 1)); fi
+}
+
+# 1. Good NDJSON: exit 0, summary on stderr.
+cat > "$T/good.ndjson" <<'J'
+{"timestamp":"2026-11-27T10:00:00.5Z","level":"info","service":"api","message":"user login ok","user":"ann"}
+{"timestamp":"2026-11-27T10:00:01Z","level":"error","service":"checkout","message":"connection refused to db-1","http":{"status":503}}
+{"timestamp":"2026-11-27T10:00:02Z","level":"warn","service":"checkout","message":"timeout after 250ms","http":{"status":504}}
+J
+"$LODE" ingest --data "$T/d" "$T/good.ndjson" 2> "$T/err"; rc=$?
+check "good ingest exits 0" test "$rc" -eq 0
+check "summary says stored 3" grep -q "stored 3, rejected 0" "$T/err"
+
+# 2. Malformed lines: exit 1, the line number and reason, the good lines stored.
+printf '%s\n' '{"msg":"fine 1","ts":1795773600}' '{"msg": }' 'plain text is fine in auto mode' \
+  '{"msg":"unterminated}' '{"msg":"fine 2","ts":1795773601}' > "$T/mixed.ndjson"
+"$LODE" ingest --data "$T/m" "$T/mixed.ndjson" 2> "$T/err"; rc=$?
+check "mixed ingest exits 1" test "$rc" -eq 1
+check "error names line 2" grep -q "mixed.ndjson:2: invalid JSON" "$T/err"
+check "error names line 4" grep -q "mixed.ndjson:4: invalid JSON: unterminated string" "$T/err"
+check "summary counts" grep -q "read 5 lines.*stored 3, rejected 2" "$T/err"
+
+# 3. Strict NDJSON rejects the text line; stdin works.
+"$LODE" ingest --data "$T/s" --format ndjson - < "$T/mixed.ndjson" 2> "$T/err"; rc=$?
+check "strict ingest exits 1" test "$rc" -eq 1
+check "stdin named" grep -q "<stdin>:3:" "$T/err"
+
+# 4. Usage and I/O errors: exit 2 with a message.
+"$LODE" ingest "$T/good.ndjson" 2> "$T/err"; rc=$?
+check "missing --data exits 2" test "$rc" -eq 2
+check "missing --data says so" grep -q -- "--data DIR is required" "$T/err"
+"$LODE" ingest --data "$T/d" "$T/nope.ndjson" 2> "$T/err"; rc=$?
+check "missing file exits 2" test "$rc" -eq 2
+check "missing file named" grep -q "nope.ndjson: No such file" "$T/err"
+"$LODE" ingest --data "$T/d" --format xml "$T/good.ndjson" 2> "$T/err"; rc=$?
+check "bad format exits 2" test "$rc" -eq 2
+"$LODE" ingest --data "$T/d" --bogus 2> "$T/err"; rc=$?
+check "unknown flag exits 2" test "$rc" -eq 2
+
+# 5. Empty input: nothing stored, exit 0.
+"$LODE" ingest --data "$T/e" /dev/null 2> "$T/err"; rc=$?
+check "empty input exits 0" test "$rc" -eq 0
+
+# 6. Query back what was stored (newest first, typed fields), counts, negation, ranges.
+out=$("$LODE" query --data "$T/d" --limit 10 'checkout')
+check "query finds both checkout lines, newest first" test "$(echo "$out" | head -1)" = \
+  '{"_time":"2026-11-27T10:00:02.000000000Z","_msg":"timeout after 250ms","level":"warn","service":"checkout","http.status":504}'
+check "two lines" test "$(echo "$out" | wc -l)" -eq 2
+check "count" test "$("$LODE" query --data "$T/d" --count 'service:checkout')" = 2
+check "negation" test "$("$LODE" query --data "$T/d" --count -- '-refused')" = 2
+check "range" test "$("$LODE" query --data "$T/d" --count 'http.status:>=504')" = 1
+check "phrase" test "$("$LODE" query --data "$T/d" --count '"connection refused"')" = 1
+check "window" test "$("$LODE" query --data "$T/d" --count --from 2026-11-27T10:00:01Z --to 2026-11-27T10:00:02Z '')" = 1
+"$LODE" query --data "$T/d" 'service:(' 2> "$T/err"; rc=$?
+check "bad query exits 2" test "$rc" -eq 2
+check "bad query points at a column" grep -q "error at 1:" "$T/err"
+
+# 7. A real log file as text: every line comes back.
+if [ -n "$SHARED" ] && [ -f "$SHARED/apache_access_elastic/apache_logs" ]; then
+  "$LODE" ingest --data "$T/a" --format text "$SHARED/apache_access_elastic/apache_logs" 2> "$T/err"
+  check "apache ingest" grep -q "stored 10000, rejected 0" "$T/err"
+  check "apache count" test "$("$LODE" query --data "$T/a" --count '')" = 10000
+  check "apache search" test "$("$LODE" query --data "$T/a" --count '"GET /favicon.ico"')" = \
+    "$(grep -c 'GET /favicon.ico' "$SHARED/apache_access_elastic/apache_logs")"
+fi
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
