@@ -15,7 +15,8 @@ namespace lode::cli {
 class Flags {
  public:
   // `value_flags` take a value, `bool_flags` do not. Unknown flags are an InvalidArgument error.
-  static absl::StatusOr<Flags> Parse(int argc, char** argv, const std::set<std::string>& value_flags,
+  static absl::StatusOr<Flags> Parse(int argc, char** argv,
+                                     const std::set<std::string>& value_flags,
                                      const std::set<std::string>& bool_flags);
 
   std::optional<std::string> Get(const std::string& name) const;

@@ -1,11 +1,11 @@
 // `lode ingest`: reads NDJSON or text lines from files or stdin and stores them as segments.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/flags.h"
@@ -17,7 +17,8 @@
 namespace lode::cli {
 namespace {
 
-constexpr char kHelp[] = R"(usage: lode ingest --data DIR [--format auto|ndjson|text] [--tenant NAME] [FILE ...|-]
+constexpr char kHelp[] =
+    R"(usage: lode ingest --data DIR [--format auto|ndjson|text] [--tenant NAME] [FILE ...|-]
 
 Stores log lines from the FILEs (or stdin, also as '-') in DIR. NDJSON lines are parsed as
 records (timestamp from _time, @timestamp, timestamp, time or ts; message from _msg, message,
@@ -28,8 +29,8 @@ A summary goes to stderr. Exit status: 0 all lines stored, 1 some lines rejected
 stored), 2 usage or I/O error.
 )";
 
-constexpr size_t kReadChunk = 4 << 20;       // bytes read per call
-constexpr size_t kFlushBytes = 64 << 20;     // batch size that triggers a segment write
+constexpr size_t kReadChunk = 4 << 20;    // bytes read per call
+constexpr size_t kFlushBytes = 64 << 20;  // batch size that triggers a segment write
 constexpr size_t kMaxShownErrors = 5;
 
 struct Totals {
@@ -116,8 +117,8 @@ class IngestRun {
 int RunIngest(int argc, char** argv) {
   auto flags = Flags::Parse(argc, argv, {"data", "format", "tenant"}, {"help", "quiet"});
   if (!flags.ok()) {
-    std::fprintf(stderr, "lode ingest: %s\n\n%s", std::string(StatusMessage(flags.status())).c_str(),
-                 kHelp);
+    std::fprintf(stderr, "lode ingest: %s\n\n%s",
+                 std::string(StatusMessage(flags.status())).c_str(), kHelp);
     return 2;
   }
   if (flags->Has("help")) {

@@ -1,9 +1,9 @@
 // `lode`: the one binary. Subcommands: ingest, query, serve (see `lode help`).
-#include <malloc.h>
-
 #include <cstdio>
 #include <cstring>
 #include <string>
+
+#include <malloc.h>
 
 #include "cli/commands.h"
 

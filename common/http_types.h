@@ -9,10 +9,10 @@
 namespace lode {
 
 struct HttpRequest {
-  std::string method;                         // "GET", "POST", ...
-  std::string path;                           // decoded path without the query string
-  std::map<std::string, std::string> params;  // decoded query-string parameters
-  std::map<std::string, std::string> headers; // lower-cased names
+  std::string method;                          // "GET", "POST", ...
+  std::string path;                            // decoded path without the query string
+  std::map<std::string, std::string> params;   // decoded query-string parameters
+  std::map<std::string, std::string> headers;  // lower-cased names
   std::string body;
 };
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+
 #include "common/strings.h"
 
 namespace lode {
@@ -62,9 +63,9 @@ struct Column {
   std::string name;
   FieldType type = FieldType::kString;
   std::vector<uint32_t> rows;
-  std::vector<int64_t> ints;     // kInt64, and kBool as 0/1
-  std::vector<double> doubles;   // kDouble
-  StringData strings;            // kString
+  std::vector<int64_t> ints;    // kInt64, and kBool as 0/1
+  std::vector<double> doubles;  // kDouble
+  StringData strings;           // kString
 
   size_t size() const { return rows.size(); }
   // Index of `row` in `rows`, or -1 when this column has no value in that row.
@@ -126,7 +127,8 @@ class RecordBatch {
   StringData messages_;
   std::vector<Column> columns_;
   // name -> index in columns_ per FieldType, -1 when absent.
-  absl::flat_hash_map<std::string, std::array<int32_t, kNumFieldTypes>, StringHash, StringEq> by_name_;
+  absl::flat_hash_map<std::string, std::array<int32_t, kNumFieldTypes>, StringHash, StringEq>
+      by_name_;
   bool building_ = false;
 };
 

@@ -8,10 +8,10 @@
 #define LODE_CONCAT_(a, b) LODE_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function when `expr` (an absl::Status) is not OK.
-#define RETURN_IF_ERROR(expr)                      \
-  do {                                             \
-    ::absl::Status lode_status_ = (expr);          \
-    if (!lode_status_.ok()) return lode_status_;   \
+#define RETURN_IF_ERROR(expr)                    \
+  do {                                           \
+    ::absl::Status lode_status_ = (expr);        \
+    if (!lode_status_.ok()) return lode_status_; \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, F())`: evaluates F() (an absl::StatusOr<T>), returns its status on

@@ -1,12 +1,12 @@
 #include "ingest/line_parser.h"
 
-#include <simdjson.h>
-
 #include <array>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+
+#include <simdjson.h>
 
 #include "common/strings.h"
 #include "common/time_util.h"
@@ -204,10 +204,9 @@ struct LineParser::Impl {
         return false;
       }
       const char* at = nullptr;
-      if (!doc.current_location().get(at) && at >= line.data() &&
-          at <= line.data() + line.size()) {
-        *reason = StrCat("invalid JSON at column ", static_cast<size_t>(at - line.data()) + 1, where,
-                         ": ", simdjson::error_message(e));
+      if (!doc.current_location().get(at) && at >= line.data() && at <= line.data() + line.size()) {
+        *reason = StrCat("invalid JSON at column ", static_cast<size_t>(at - line.data()) + 1,
+                         where, ": ", simdjson::error_message(e));
       } else {
         *reason = StrCat("invalid JSON", where, ": ", simdjson::error_message(e));
       }
@@ -253,7 +252,8 @@ struct LineParser::Impl {
       // Numbers go through their text so that decimal epochs keep their sub-second digits
       // exactly; exponent forms (1.7e9) go through double.
       parsed = ParseTimestamp(TrimSpace(c.text));
-      if (!parsed && c.is_number) parsed = EpochToNanos(std::strtod(std::string(c.text).c_str(), nullptr));
+      if (!parsed && c.is_number)
+        parsed = EpochToNanos(std::strtod(std::string(c.text).c_str(), nullptr));
       if (parsed) {
         ts = *parsed;
         c.present = false;
@@ -304,8 +304,8 @@ uint64_t LineParser::Parse(std::string_view data, uint64_t first_line, int64_t n
   std::string reason;
   uint64_t count = 0;
   while (pos < data.size()) {
-    const char* nl = static_cast<const char*>(std::memchr(data.data() + pos, '\n',
-                                                          data.size() - pos));
+    const char* nl =
+        static_cast<const char*>(std::memchr(data.data() + pos, '\n', data.size() - pos));
     size_t end = nl ? static_cast<size_t>(nl - data.data()) : data.size();
     std::string_view line = data.substr(pos, end - pos);
     const size_t line_start = pos;
@@ -318,8 +318,8 @@ uint64_t LineParser::Parse(std::string_view data, uint64_t first_line, int64_t n
     if (first == line.size()) continue;  // blank
     ++stats_.lines;
 
-    bool json = format_ == InputFormat::kNdjson ||
-                (format_ == InputFormat::kAuto && line[first] == '{');
+    bool json =
+        format_ == InputFormat::kNdjson || (format_ == InputFormat::kAuto && line[first] == '{');
     const bool valid_utf8 = simdjson::validate_utf8(line.data(), line.size());
     if (!json) {
       if (valid_utf8) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "common/record_batch.h"
 
 namespace lode::ingest {

@@ -43,7 +43,8 @@ class Env {
   static Env* Default();
 
   // Creates (truncating) `path` for writing.
-  virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) = 0;
+  virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
+      const std::string& path) = 0;
   virtual absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& path) = 0;
   virtual absl::Status ReadFileToString(const std::string& path, std::string* out);

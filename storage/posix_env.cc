@@ -1,13 +1,13 @@
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <chrono>
-#include <cstring>
 
 #include "common/strings.h"
 #include "storage/env.h"

@@ -1,13 +1,13 @@
 #include "storage/segment_reader.h"
 
-#include <zstd.h>
-
 #include <cstring>
 
-#include "common/strings.h"
+#include <zstd.h>
+
 #include "common/coding.h"
 #include "common/crc32c.h"
 #include "common/status_macros.h"
+#include "common/strings.h"
 
 namespace lode::storage {
 using ::lode::StrCat;
@@ -43,8 +43,7 @@ absl::Status SegmentReader::ParseFooter() {
     return Corrupt(path_, "bad header magic (not a lode segment)");
   }
   std::string_view trailer;
-  RETURN_IF_ERROR(
-      file_->Read(size - kSegmentTrailerSize, kSegmentTrailerSize, &scratch, &trailer));
+  RETURN_IF_ERROR(file_->Read(size - kSegmentTrailerSize, kSegmentTrailerSize, &scratch, &trailer));
   if (std::memcmp(trailer.data() + 24, kSegmentMagic, 8) != 0) {
     return Corrupt(path_, "bad magic (not a lode segment, or truncated)");
   }
@@ -135,7 +134,7 @@ absl::Status SegmentReader::ReadChunk(size_t block, const ChunkMeta& c, std::str
   if (ZSTD_isError(n) || n != c.raw_len) {
     return CorruptBlock(path_, block,
                         StrCat("column ", c.column_id, " does not decompress: ",
-                                     ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch"));
+                               ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch"));
   }
   return absl::OkStatus();
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+
 #include "common/record_batch.h"
 #include "storage/env.h"
 #include "storage/segment_format.h"

@@ -1,9 +1,9 @@
 #include "storage/segment_writer.h"
 
-#include <zstd.h>
-
 #include <algorithm>
 #include <cstring>
+
+#include <zstd.h>
 
 #include "common/coding.h"
 #include "common/crc32c.h"
@@ -14,8 +14,7 @@ namespace {
 // Encodes the values of `c` whose rows fall in [row_begin, row_end) as a column payload:
 //   varint count, count x varint row delta (from row_begin, delta-coded), then the values.
 // Returns the number of values.
-uint32_t EncodeFieldChunk(const Column& c, uint32_t row_begin, uint32_t row_end,
-                          std::string* out) {
+uint32_t EncodeFieldChunk(const Column& c, uint32_t row_begin, uint32_t row_end, std::string* out) {
   auto lo = std::lower_bound(c.rows.begin(), c.rows.end(), row_begin) - c.rows.begin();
   auto hi = std::lower_bound(c.rows.begin(), c.rows.end(), row_end) - c.rows.begin();
   uint32_t n = static_cast<uint32_t>(hi - lo);
@@ -59,8 +58,7 @@ class Builder {
   }
   ~Builder() { ZSTD_freeCCtx(cctx_); }
 
-  void AddChunk(BlockMeta* block, uint32_t column_id, uint32_t num_values,
-                const std::string& raw) {
+  void AddChunk(BlockMeta* block, uint32_t column_id, uint32_t num_values, const std::string& raw) {
     ChunkMeta m;
     m.column_id = column_id;
     m.num_values = num_values;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+
 #include "common/record_batch.h"
 #include "storage/env.h"
 #include "storage/segment_format.h"

@@ -1,13 +1,12 @@
 #include "storage/store.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 
+#include <unistd.h>
 
-#include "common/strings.h"
 #include "common/status_macros.h"
+#include "common/strings.h"
 #include "common/time_util.h"
 
 namespace lode::storage {
@@ -59,7 +58,8 @@ absl::StatusOr<WriteResult> Store::Write(const RecordBatch& batch, std::string_v
   const std::string tenant_dir = JoinPath(dir_, StrCat("t=", tenant));
   auto write_part = [&](const RecordBatch& part) -> absl::Status {
     const int64_t day = DayOf(part.time(0));
-    const std::string day_dir = JoinPath(tenant_dir, StrCat("d=", UtcDayString(day * kNanosPerDay)));
+    const std::string day_dir =
+        JoinPath(tenant_dir, StrCat("d=", UtcDayString(day * kNanosPerDay)));
     RETURN_IF_ERROR(env_->CreateDirs(day_dir));
     const std::string path = JoinPath(day_dir, StrCat(NewSegmentName(), kSegmentSuffix));
     std::string bytes = EncodeSegment(part, options_.segment);
@@ -71,8 +71,7 @@ absl::StatusOr<WriteResult> Store::Write(const RecordBatch& batch, std::string_v
   };
   // Common case: already in time order and within one day; write it as it is, without a copy.
   const std::vector<int64_t>& times = batch.times();
-  if (std::is_sorted(times.begin(), times.end()) &&
-      DayOf(times.front()) == DayOf(times.back())) {
+  if (std::is_sorted(times.begin(), times.end()) && DayOf(times.front()) == DayOf(times.back())) {
     RETURN_IF_ERROR(write_part(batch));
     return result;
   }
@@ -133,9 +132,8 @@ absl::StatusOr<std::vector<std::shared_ptr<const SegmentReader>>> Store::Snapsho
       out.push_back(std::move(r));
     }
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return a->meta().max_time > b->meta().max_time;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a->meta().max_time > b->meta().max_time; });
   return out;
 }
 

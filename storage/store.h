@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+
 #include "common/record_batch.h"
 #include "storage/env.h"
 #include "storage/segment_reader.h"
@@ -48,7 +49,8 @@ class Store {
   // Readers are shared and cached; a segment that fails to open is skipped and reported in
   // `errors` (when given).
   absl::StatusOr<std::vector<std::shared_ptr<const SegmentReader>>> Snapshot(
-      std::string_view tenant, int64_t from, int64_t to, std::vector<std::string>* errors = nullptr);
+      std::string_view tenant, int64_t from, int64_t to,
+      std::vector<std::string>* errors = nullptr);
 
   const std::string& dir() const { return dir_; }
   Env* env() const { return env_; }

@@ -23,9 +23,9 @@ TEST(TimeUtil, Rfc3339Forms) {
       {"2026-11-27T08:00:00-02:00", kBase},
       {"2026-11-27T12:00:00+0200", kBase},
       {"2026-11-27T12:00:00+02", kBase},
-      {"2026-11-27 10:00:00", kBase},   // space separator, no offset = UTC
+      {"2026-11-27 10:00:00", kBase},  // space separator, no offset = UTC
       {"2026-11-27t10:00:00z", kBase},
-      {"2026-11-27T10:00Z", kBase},     // no seconds
+      {"2026-11-27T10:00Z", kBase},  // no seconds
       {"1970-01-01T00:00:00Z", 0},
       {"1969-12-31T23:59:59.5Z", -500'000'000},
       {"2024-02-29T00:00:00Z", 1709164800LL * kS},
@@ -39,19 +39,19 @@ TEST(TimeUtil, Rfc3339Forms) {
 }
 
 TEST(TimeUtil, Rfc3339Rejects) {
-  for (const char* in : {"", "2026", "2026-11-27", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
-                         "2023-02-29T00:00:00Z", "2026-11-27T24:00:00Z", "2026-11-27T10:60:00Z",
-                         "2026-11-27T10:00:00.Z", "2026-11-27T10:00:00+25:00",
-                         "2026-11-27T10:00:00 junk", "2026-11-27X10:00:00Z", "9999-01-01T00:00:00Z",
-                         "1500-01-01T00:00:00Z"}) {
+  for (const char* in :
+       {"", "2026", "2026-11-27", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
+        "2023-02-29T00:00:00Z", "2026-11-27T24:00:00Z", "2026-11-27T10:60:00Z",
+        "2026-11-27T10:00:00.Z", "2026-11-27T10:00:00+25:00", "2026-11-27T10:00:00 junk",
+        "2026-11-27X10:00:00Z", "9999-01-01T00:00:00Z", "1500-01-01T00:00:00Z"}) {
     EXPECT_FALSE(ParseRfc3339(in).has_value()) << in;
   }
 }
 
 TEST(TimeUtil, EpochUnitsByMagnitude) {
-  EXPECT_EQ(ParseTimestamp("1795773600"), kBase);             // seconds
-  EXPECT_EQ(ParseTimestamp("1795773600123"), kBase + 123'000'000);  // ms
-  EXPECT_EQ(ParseTimestamp("1795773600123456"), kBase + 123'456'000);  // us
+  EXPECT_EQ(ParseTimestamp("1795773600"), kBase);                         // seconds
+  EXPECT_EQ(ParseTimestamp("1795773600123"), kBase + 123'000'000);        // ms
+  EXPECT_EQ(ParseTimestamp("1795773600123456"), kBase + 123'456'000);     // us
   EXPECT_EQ(ParseTimestamp("1795773600123456789"), kBase + 123'456'789);  // ns
   EXPECT_EQ(ParseTimestamp("1795773600.25"), kBase + 250'000'000);
   EXPECT_EQ(ParseTimestamp("1795773600123.5"), kBase + 123'500'000);

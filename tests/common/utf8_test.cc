@@ -18,13 +18,15 @@ TEST(Utf8, InvalidSequencesAreReplaced) {
   struct Case {
     std::string in, out;
   } cases[] = {
-      {"a\xFF" "b", "a" + kRep + "b"},
-      {"\xC3", kRep},                             // truncated 2-byte sequence
-      {"x\xC0\xAF", "x" + kRep},                  // overlong '/'
-      {"\xED\xA0\x80", kRep},                     // UTF-16 surrogate
-      {"\xF4\x90\x80\x80", kRep},                 // above U+10FFFF
+      {"a\xFF"
+       "b",
+       "a" + kRep + "b"},
+      {"\xC3", kRep},                                // truncated 2-byte sequence
+      {"x\xC0\xAF", "x" + kRep},                     // overlong '/'
+      {"\xED\xA0\x80", kRep},                        // UTF-16 surrogate
+      {"\xF4\x90\x80\x80", kRep},                    // above U+10FFFF
       {"ok\x80\x80\x80 end", "ok" + kRep + " end"},  // a run of bad bytes becomes one U+FFFD
-      {"\xE2\x82", kRep},                         // truncated 3-byte sequence at the end
+      {"\xE2\x82", kRep},                            // truncated 3-byte sequence at the end
   };
   for (const Case& c : cases) {
     EXPECT_FALSE(IsValidUtf8(c.in));

@@ -74,10 +74,11 @@ TEST(LineParser, MessageKeys) {
 }
 
 TEST(LineParser, FieldTypesAndFlattening) {
-  EXPECT_EQ(One(R"({"_time":0,"http":{"status":503,"latency_ms":12.5,"tls":true,"req":{"path":"/a"}},"tags":["x",1,{"y":null}],"gone":null,"empty":{},"big":18446744073709551615,"neg":-7,"esc":"a\"b\\c\u00e9\n"})"),
-            "0||big:double=1.8446744073709552e+19;empty:string={};esc:string=a\"b\\c\xC3\xA9\n;"
-            "http.latency_ms:double=12.5;http.req.path:string=/a;http.status:int64=503;"
-            "http.tls:bool=true;neg:int64=-7;tags:string=[\"x\",1,{\"y\":null}];");
+  EXPECT_EQ(
+      One(R"({"_time":0,"http":{"status":503,"latency_ms":12.5,"tls":true,"req":{"path":"/a"}},"tags":["x",1,{"y":null}],"gone":null,"empty":{},"big":18446744073709551615,"neg":-7,"esc":"a\"b\\c\u00e9\n"})"),
+      "0||big:double=1.8446744073709552e+19;empty:string={};esc:string=a\"b\\c\xC3\xA9\n;"
+      "http.latency_ms:double=12.5;http.req.path:string=/a;http.status:int64=503;"
+      "http.tls:bool=true;neg:int64=-7;tags:string=[\"x\",1,{\"y\":null}];");
 }
 
 TEST(LineParser, MalformedLinesAreRejectedWithLineNumbersOthersStored) {
@@ -91,7 +92,8 @@ TEST(LineParser, MalformedLinesAreRejectedWithLineNumbersOthersStored) {
       "{\"_time\":2,\"msg\":\"ok2\"}\n";
   Parsed p = ParseAll(input, InputFormat::kAuto);
   EXPECT_EQ(p.stats.lines, 7u);
-  EXPECT_EQ(p.stats.accepted, 4u);  // ok1, text line, [1,2,3] as text (does not start with '{'), ok2
+  EXPECT_EQ(p.stats.accepted,
+            4u);  // ok1, text line, [1,2,3] as text (does not start with '{'), ok2
   EXPECT_EQ(p.stats.rejected, 3u);
   ASSERT_EQ(p.stats.errors.size(), 3u);
   EXPECT_EQ(p.stats.errors[0].line, 2u);
@@ -99,9 +101,12 @@ TEST(LineParser, MalformedLinesAreRejectedWithLineNumbersOthersStored) {
   EXPECT_EQ(p.stats.errors[2].line, 6u);
   EXPECT_EQ(p.stats.errors[0].reason.rfind("invalid JSON at column 9", 0), 0u)
       << p.stats.errors[0].reason;
-  EXPECT_EQ(p.stats.errors[1].reason.rfind("invalid JSON: unterminated string starting at column 8", 0), 0u)
+  EXPECT_EQ(
+      p.stats.errors[1].reason.rfind("invalid JSON: unterminated string starting at column 8", 0),
+      0u)
       << p.stats.errors[1].reason;
-  EXPECT_EQ(p.stats.errors[2].reason, "invalid JSON: unexpected content after the object at column 13");
+  EXPECT_EQ(p.stats.errors[2].reason,
+            "invalid JSON: unexpected content after the object at column 13");
   EXPECT_EQ(p.rows[0], "1000000000|ok1|");  // small epochs are seconds
   EXPECT_EQ(p.rows[3], "2000000000|ok2|");
 
@@ -150,8 +155,9 @@ TEST(LineParser, OneMebibyteLines) {
 
 TEST(LineParser, InvalidUtf8IsReplacedNotRejected) {
   const std::string rep = "\xEF\xBF\xBD";
-  Parsed p = ParseAll(std::string("{\"_time\":1,\"msg\":\"bad \xFF byte\",\"k\xC3\":\"v\xE2\x82\"}\n") +
-                      "text \xC0\xAF here\n");
+  Parsed p =
+      ParseAll(std::string("{\"_time\":1,\"msg\":\"bad \xFF byte\",\"k\xC3\":\"v\xE2\x82\"}\n") +
+               "text \xC0\xAF here\n");
   ASSERT_EQ(p.rows.size(), 2u) << (p.stats.errors.empty() ? "" : p.stats.errors[0].reason);
   EXPECT_EQ(p.rows[0], "1000000000|bad " + rep + " byte|k" + rep + ":string=v" + rep + ";");
   EXPECT_EQ(p.rows[1], T(kNow) + "|text " + rep + " here|");

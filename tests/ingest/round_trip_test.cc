@@ -1,13 +1,13 @@
 // Everything that goes in comes out: records written through the parser and the store read back
 // with the same timestamp, message and fields, on generated records and on real logs.
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "common/time_util.h"
 #include "ingest/line_parser.h"
@@ -154,7 +154,9 @@ TEST_F(RoundTripTest, GeneratedRecords) {
   for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], expected[i]) << i;
 }
 
-std::string SharedData(const std::string& rel) { return std::string(LODE_SHARED_DATA_DIR) + "/" + rel; }
+std::string SharedData(const std::string& rel) {
+  return std::string(LODE_SHARED_DATA_DIR) + "/" + rel;
+}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -175,11 +177,13 @@ std::vector<std::string> Lines(const std::string& text) {
   return out;
 }
 
-const char* kLoghub[] = {"Apache", "BGL", "HDFS", "Hadoop", "Linux", "OpenSSH", "Spark", "Zookeeper"};
+const char* kLoghub[] = {"Apache", "BGL",     "HDFS",  "Hadoop",
+                         "Linux",  "OpenSSH", "Spark", "Zookeeper"};
 
 TEST_F(RoundTripTest, RealLogsAsText) {
   std::vector<std::string> files = {SharedData("apache_access_elastic/apache_logs")};
-  for (const char* s : kLoghub) files.push_back(SharedData(std::string("loghub/") + s + "/" + s + "_2k.log"));
+  for (const char* s : kLoghub)
+    files.push_back(SharedData(std::string("loghub/") + s + "/" + s + "_2k.log"));
   for (const std::string& path : files) {
     if (!fs::exists(path)) GTEST_SKIP() << "shared data not found: " << path;
     fs::remove_all(dir_);
@@ -221,7 +225,8 @@ std::vector<std::string> SplitCsv(const std::string& line) {
 // Loghub's structured CSVs as NDJSON records: Content is the message, the other columns fields.
 TEST_F(RoundTripTest, RealLogsAsStructuredJson) {
   for (const char* s : kLoghub) {
-    const std::string path = SharedData(std::string("loghub/") + s + "/" + s + "_2k.log_structured.csv");
+    const std::string path =
+        SharedData(std::string("loghub/") + s + "/" + s + "_2k.log_structured.csv");
     if (!fs::exists(path)) GTEST_SKIP() << "shared data not found: " << path;
     fs::remove_all(dir_);
     std::vector<std::string> lines = Lines(ReadFile(path));

@@ -1,10 +1,10 @@
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "common/time_util.h"
 #include "storage/segment_reader.h"
@@ -43,8 +43,8 @@ class SegmentTest : public ::testing::Test {
 };
 
 RecordBatch SortedRandom(uint32_t seed, size_t n) {
-  RecordBatch b = lode::testing::RandomBatch(seed, n, 1'700'000'000 * kNanosPerSecond,
-                                             3600 * kNanosPerSecond);
+  RecordBatch b =
+      lode::testing::RandomBatch(seed, n, 1'700'000'000 * kNanosPerSecond, 3600 * kNanosPerSecond);
   return b.Select(b.TimeOrder());
 }
 

@@ -1,10 +1,10 @@
 #include "storage/store.h"
 
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "common/time_util.h"
 #include "tests/testing/record_util.h"
@@ -62,7 +62,8 @@ TEST_F(StoreTest, PartitionsByDayAndPrunes) {
   EXPECT_EQ(ReadSnapshot(store->get(), INT64_MIN, INT64_MAX), all);
 
   // A window inside the second day touches only that day's segment.
-  auto snap = (*store)->Snapshot(kDefaultTenant, kT0 + kDay + kDay / 2, kT0 + kDay + kDay / 2 + kNanosPerSecond);
+  auto snap = (*store)->Snapshot(kDefaultTenant, kT0 + kDay + kDay / 2,
+                                 kT0 + kDay + kDay / 2 + kNanosPerSecond);
   ASSERT_TRUE(snap.ok());
   ASSERT_EQ(snap->size(), 1u);
   EXPECT_NE((*snap)[0]->path().find("d=2026-11-26"), std::string::npos);

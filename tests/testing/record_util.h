@@ -56,8 +56,9 @@ inline std::vector<std::string> AllRows(const RecordBatch& b) {
 // types, sparse presence, empty strings, UTF-8 and binary-looking text.
 inline RecordBatch RandomBatch(uint32_t seed, size_t n, int64_t start_ns, int64_t span_ns) {
   std::mt19937_64 rng(seed);
-  static const char* kWords[] = {"alpha", "beta", "gamma", "caf\xC3\xA9", "\xE6\x97\xA5\xE6\x9C\xAC",
-                                 "error", "timeout", "10.0.0.1", "", "a b c", "x\ty\nz"};
+  static const char* kWords[] = {
+      "alpha",    "beta", "gamma", "caf\xC3\xA9", "\xE6\x97\xA5\xE6\x9C\xAC", "error", "timeout",
+      "10.0.0.1", "",     "a b c", "x\ty\nz"};
   auto word = [&] { return std::string(kWords[rng() % (sizeof(kWords) / sizeof(kWords[0]))]); };
   RecordBatch b;
   for (size_t i = 0; i < n; ++i) {
