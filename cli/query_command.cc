@@ -1,5 +1,121 @@
-// Placeholder until the query component lands (being written now).
+// `lode query`: searches stored records and prints them newest first.
+#include <cstdio>
+#include <string>
+
+#include <unistd.h>
+
 #include "cli/commands.h"
+#include "cli/flags.h"
+#include "common/strings.h"
+#include "query/query_runner.h"
+#include "query/time_window.h"
+#include "storage/env.h"
+#include "storage/store.h"
+
 namespace lode::cli {
-int RunQuery(int, char**) { return 2; }
+namespace {
+
+constexpr char kHelp[] =
+    R"(usage: lode query --data DIR [--since 15m] [--from T] [--to T] [--limit N] [--count]
+                  [--output ndjson|table] [--tenant NAME] 'QUERY'
+
+Prints the records in DIR that match QUERY, newest first: NDJSON when stdout is not a
+terminal, a table when it is. An empty QUERY (or '*') matches everything. A QUERY given as
+several arguments is joined with spaces.
+
+  error timeout          both words, anywhere in the record (whole words, any case)
+  "connection refused"   a phrase
+  -debug                 without the word debug
+  level:error            field equals value (exact, case-sensitive)
+  http.status:>=500      numeric comparison (also >, <, <=)
+  user:*                 the field is present
+  a OR (b AND NOT c)     boolean operators, NOT > AND > OR
+
+flags:
+  --from T, --to T   time window [from, to): RFC 3339 (2026-11-27T10:00:00Z) or epoch number
+  --since D          from = now - D (15m, 1h30m, 2d)
+  --limit N          at most N records (default 100, 0 = all)
+  --count            print only the number of matching records
+  --output F         ndjson or table
+  --tenant NAME      tenant to search (default "default")
+
+See docs/QUERY.md for the whole language. Exit status: 0 ok, 1 some data could not be read
+(results may be incomplete), 2 bad query, flags or data directory.
+)";
+
+void Write(FILE* f, std::string_view s) { std::fwrite(s.data(), 1, s.size(), f); }
+
+}  // namespace
+
+int RunQuery(int argc, char** argv) {
+  auto flags = Flags::Parse(
+      argc, argv, {"data", "from", "to", "since", "limit", "output", "tenant"}, {"help", "count"});
+  if (!flags.ok()) {
+    std::fprintf(stderr, "lode query: %s\n\n%s", std::string(StatusMessage(flags.status())).c_str(),
+                 kHelp);
+    return 2;
+  }
+  if (flags->Has("help")) {
+    std::fputs(kHelp, stdout);
+    return 0;
+  }
+  auto fail = [](std::string_view msg) {
+    std::fprintf(stderr, "lode query: %.*s\n", static_cast<int>(msg.size()), msg.data());
+    return 2;
+  };
+  auto data = flags->Get("data");
+  if (!data) {
+    std::fprintf(stderr, "lode query: --data DIR is required\n\n%s", kHelp);
+    return 2;
+  }
+  query::QueryRequest req;
+  // Several arguments form one query, as if separated by spaces.
+  for (const std::string& p : flags->positional()) {
+    if (!req.text.empty()) req.text.push_back(' ');
+    req.text.append(p);
+  }
+  storage::Env* env = storage::Env::Default();
+  const std::optional<std::string> from = flags->Get("from");
+  const std::optional<std::string> to = flags->Get("to");
+  const std::optional<std::string> since = flags->Get("since");
+  auto view = [](const std::optional<std::string>& s) -> std::optional<std::string_view> {
+    if (!s) return std::nullopt;
+    return std::string_view(*s);
+  };
+  auto window = query::ResolveTimeWindow(view(from), view(to), view(since), env->NowNanos());
+  if (!window.ok()) return fail(StatusMessage(window.status()));
+  req.search.from = window->from;
+  req.search.to = window->to;
+  if (auto l = flags->Get("limit")) {
+    auto limit = query::ParseLimit(*l);
+    if (!limit.ok()) return fail(StatusMessage(limit.status()));
+    req.search.limit = *limit;
+  }
+  req.search.tenant = flags->GetOr("tenant", std::string(storage::kDefaultTenant));
+  if (absl::Status s = storage::ValidateTenant(req.search.tenant); !s.ok()) {
+    return fail(StatusMessage(s));
+  }
+  req.count = flags->Has("count");
+  req.format = isatty(STDOUT_FILENO) ? query::OutputFormat::kTable : query::OutputFormat::kNdjson;
+  if (auto o = flags->Get("output")) {
+    auto f = query::ParseOutputFormat(*o);
+    if (!f.ok()) return fail(StatusMessage(f.status()));
+    req.format = *f;
+  }
+  // Querying must not create the directory a mistyped --data names.
+  if (!env->FileExists(*data)) return fail(StrCat("data directory ", *data, " does not exist"));
+  auto store = storage::Store::Open(env, *data);
+  if (!store.ok()) {
+    return fail(StrCat("opening ", *data, ": ", StatusMessage(store.status())));
+  }
+  const int rc = query::RunQuery(
+      store->get(), req, [](std::string_view s) { Write(stdout, s); },
+      [](std::string_view s) {
+        std::fflush(stdout);
+        Write(stderr, s);
+      });
+  if (std::fflush(stdout) != 0) return fail("writing results failed");
+  return rc;
+}
+
 }  // namespace lode::cli

@@ -65,10 +65,15 @@ inline RecordBatch RandomBatch(uint32_t seed, size_t n, int64_t start_ns, int64_
     b.BeginRow();
     int nf = static_cast<int>(rng() % 6);
     for (int f = 0; f < nf; ++f) {
-      std::string name = "f" + std::to_string(rng() % 12);
+      std::string name = "f";
+      name += std::to_string(rng() % 12);
       switch (rng() % 4) {
         case 0:
-          b.AddString(name, word() + std::to_string(rng() % 1000));
+        {
+          std::string v = word();
+          v += std::to_string(rng() % 1000);
+          b.AddString(name, v);
+        }
           break;
         case 1:
           b.AddInt(name, static_cast<int64_t>(rng()) >> (rng() % 64));

@@ -1,0 +1,363 @@
+#include "query/filter.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "query/internal/number.h"
+#include "query/internal/text_search.h"
+
+namespace lode::query {
+
+using internal::Number;
+using internal::TokenMatcher;
+
+namespace {
+
+enum class CKind {
+  kAll,
+  kNone,
+  kAnd,
+  kOr,
+  kNot,
+  kText,     // word or phrase anywhere
+  kEquals,   // field:value
+  kCompare,  // field:>=N
+  kExists,   // field:*
+};
+
+constexpr std::string_view kMessageField = "_msg";
+
+// Below this share of selected rows, a word is searched value by value instead of scanning
+// every value's bytes.
+constexpr size_t kSparseDivisor = 16;
+
+}  // namespace
+
+struct Filter::CNode {
+  CKind kind = CKind::kAll;
+  std::vector<std::unique_ptr<CNode>> children;
+  std::optional<TokenMatcher> matcher;  // kText
+  std::string field;                    // field terms
+  bool is_message = false;              // field is `_msg`
+  std::string value;                    // kEquals
+  bool quoted = false;                  // kEquals: strings only
+  std::optional<Number> number;         // kEquals (when the value is a number), kCompare
+  std::optional<bool> boolean;          // kEquals (value `true` / `false`)
+  CompareOp op = CompareOp::kGreaterEqual;
+  int cost = 0;  // rough evaluation cost, to order AND children
+};
+
+void FilterScratch::Reset(size_t num_columns) {
+  have_messages_ = false;
+  have_columns_.assign(num_columns, false);
+  if (folded_columns_.size() < num_columns) folded_columns_.resize(num_columns);
+}
+
+// Lowers an AST node, simplifying: nested AND/OR are flattened, `*` vanishes from AND and
+// absorbs OR, double negation cancels, and AND children are ordered cheapest first.
+std::unique_ptr<Filter::CNode> Filter::Lower(const Node& n) {
+  using CNodePtr = std::unique_ptr<CNode>;
+  auto c = std::make_unique<CNode>();
+  switch (n.kind) {
+    case NodeKind::kMatchAll:
+      c->kind = CKind::kAll;
+      return c;
+    case NodeKind::kWord:
+    case NodeKind::kPhrase:
+      c->kind = CKind::kText;
+      c->matcher.emplace(n.text);
+      c->cost = 3;
+      return c;
+    case NodeKind::kFieldEquals:
+      c->kind = CKind::kEquals;
+      c->field = n.field;
+      c->is_message = n.field == kMessageField;
+      c->value = n.text;
+      c->quoted = n.quoted;
+      if (!n.quoted) {
+        c->number = internal::ParseNumber(n.text);
+        if (n.text == "true") c->boolean = true;
+        if (n.text == "false") c->boolean = false;
+      }
+      c->cost = 1;
+      return c;
+    case NodeKind::kFieldCompare:
+      c->kind = CKind::kCompare;
+      c->field = n.field;
+      c->is_message = n.field == kMessageField;
+      c->number = internal::ParseNumber(n.text);
+      c->op = n.op;
+      c->cost = 1;
+      if (!c->number || c->is_message) c->kind = CKind::kNone;
+      return c;
+    case NodeKind::kFieldExists:
+      c->field = n.field;
+      c->is_message = n.field == kMessageField;
+      c->kind = c->is_message ? CKind::kAll : CKind::kExists;
+      return c;
+    case NodeKind::kNot: {
+      CNodePtr child = Lower(*n.children[0]);
+      if (child->kind == CKind::kNot) return std::move(child->children[0]);
+      if (child->kind == CKind::kAll || child->kind == CKind::kNone) {
+        child->kind = child->kind == CKind::kAll ? CKind::kNone : CKind::kAll;
+        return child;
+      }
+      c->kind = CKind::kNot;
+      c->cost = child->cost;
+      c->children.push_back(std::move(child));
+      return c;
+    }
+    case NodeKind::kAnd:
+    case NodeKind::kOr: {
+      const bool is_and = n.kind == NodeKind::kAnd;
+      c->kind = is_and ? CKind::kAnd : CKind::kOr;
+      // The identity element (all for AND, none for OR) disappears; the absorbing one wins.
+      const CKind identity = is_and ? CKind::kAll : CKind::kNone;
+      const CKind absorbing = is_and ? CKind::kNone : CKind::kAll;
+      for (const auto& child_ast : n.children) {
+        CNodePtr child = Lower(*child_ast);
+        if (child->kind == identity) continue;
+        if (child->kind == absorbing) return child;
+        if (child->kind == c->kind) {
+          for (auto& g : child->children) c->children.push_back(std::move(g));
+        } else {
+          c->children.push_back(std::move(child));
+        }
+      }
+      if (c->children.empty()) {
+        c->kind = identity;
+        return c;
+      }
+      if (c->children.size() == 1) return std::move(c->children[0]);
+      if (is_and) {
+        std::stable_sort(c->children.begin(), c->children.end(),
+                         [](const CNodePtr& a, const CNodePtr& b) { return a->cost < b->cost; });
+      }
+      for (const auto& ch : c->children) c->cost = std::max(c->cost, ch->cost);
+      return c;
+    }
+  }
+  return c;
+}
+
+// Evaluates compiled nodes against one batch.
+class Filter::Evaluator {
+ public:
+  Evaluator(const RecordBatch& batch, FilterScratch* scratch) : batch_(batch), scratch_(scratch) {}
+
+  // Sets `out` to the rows of `in` that match `n`.
+  void Eval(const CNode& n, const Selection& in, Selection* out) {
+    switch (n.kind) {
+      case CKind::kAll:
+        *out = in;
+        return;
+      case CKind::kNone:
+        out->ClearLike(in);
+        return;
+      case CKind::kAnd: {
+        Selection cur = in;
+        for (const auto& child : n.children) {
+          Eval(*child, cur, out);
+          if (out->None()) return;
+          std::swap(cur, *out);
+        }
+        *out = std::move(cur);
+        return;
+      }
+      case CKind::kOr: {
+        out->ClearLike(in);
+        Selection remaining = in;
+        Selection hit;
+        for (const auto& child : n.children) {
+          Eval(*child, remaining, &hit);
+          out->Or(hit);
+          remaining.AndNot(hit);
+          if (remaining.None()) return;
+        }
+        return;
+      }
+      case CKind::kNot: {
+        Selection hit;
+        Eval(*n.children[0], in, &hit);
+        *out = in;
+        out->AndNot(hit);
+        return;
+      }
+      case CKind::kText:
+        out->ClearLike(in);
+        EvalText(*n.matcher, in, out);
+        return;
+      case CKind::kEquals:
+        out->ClearLike(in);
+        EvalEquals(n, in, out);
+        return;
+      case CKind::kCompare:
+        out->ClearLike(in);
+        EvalCompare(n, in, out);
+        return;
+      case CKind::kExists:
+        out->ClearLike(in);
+        for (int t = 0; t < kNumFieldTypes; ++t) {
+          const Column* col = batch_.FindColumn(n.field, static_cast<FieldType>(t));
+          if (col == nullptr) continue;
+          for (uint32_t row : col->rows) {
+            if (in.Test(row)) out->Set(row);
+          }
+        }
+        return;
+    }
+  }
+
+ private:
+  const std::string& FoldedMessages() {
+    if (!scratch_->have_messages_) {
+      internal::FoldAsciiCase(batch_.messages().bytes(), &scratch_->folded_messages_);
+      scratch_->have_messages_ = true;
+    }
+    return scratch_->folded_messages_;
+  }
+  const std::string& FoldedColumn(size_t ci) {
+    if (!scratch_->have_columns_[ci]) {
+      internal::FoldAsciiCase(batch_.columns()[ci].strings.bytes(), &scratch_->folded_columns_[ci]);
+      scratch_->have_columns_[ci] = true;
+    }
+    return scratch_->folded_columns_[ci];
+  }
+  // Folds value `i` of `sd` on its own (into scratch), for sparse searches.
+  std::string_view FoldOne(const StringData& sd, size_t i) {
+    internal::FoldAsciiCase(sd.Get(i), &scratch_->value_);
+    return scratch_->value_;
+  }
+
+  // Word or phrase in the message or any string field.
+  void EvalText(const TokenMatcher& m, const Selection& in, Selection* out) {
+    const size_t n = batch_.num_rows();
+    Selection remaining = in;
+    // Message.
+    if (remaining.Count() * kSparseDivisor >= n) {
+      m.SearchAll(FoldedMessages(), batch_.messages().ends(), nullptr, remaining, out);
+    } else {
+      const StringData& msgs = batch_.messages();
+      remaining.ForEach([&](size_t row) {
+        if (m.MatchFolded(FoldOne(msgs, row))) out->Set(row);
+      });
+    }
+    remaining.AndNot(*out);
+    // String fields.
+    const std::vector<Column>& cols = batch_.columns();
+    for (size_t ci = 0; ci < cols.size(); ++ci) {
+      const Column& col = cols[ci];
+      if (col.type != FieldType::kString || col.rows.empty()) continue;
+      const size_t left = remaining.Count();
+      if (left == 0) return;
+      if (left * kSparseDivisor >= n || scratch_->have_columns_[ci]) {
+        m.SearchAll(FoldedColumn(ci), col.strings.ends(), col.rows.data(), remaining, out);
+      } else {
+        for (size_t i = 0; i < col.rows.size(); ++i) {
+          const uint32_t row = col.rows[i];
+          if (remaining.Test(row) && m.MatchFolded(FoldOne(col.strings, i))) out->Set(row);
+        }
+      }
+      remaining.AndNot(*out);
+    }
+  }
+
+  void EvalEquals(const CNode& n, const Selection& in, Selection* out) {
+    if (n.is_message) {
+      const StringData& msgs = batch_.messages();
+      in.ForEach([&](size_t row) {
+        if (msgs.Get(row) == n.value) out->Set(row);
+      });
+      return;
+    }
+    if (const Column* col = batch_.FindColumn(n.field, FieldType::kString)) {
+      for (size_t i = 0; i < col->rows.size(); ++i) {
+        const uint32_t row = col->rows[i];
+        if (in.Test(row) && col->strings.Get(i) == n.value) out->Set(row);
+      }
+    }
+    if (n.number) {
+      if (const Column* col = batch_.FindColumn(n.field, FieldType::kInt64)) {
+        for (size_t i = 0; i < col->rows.size(); ++i) {
+          const uint32_t row = col->rows[i];
+          if (in.Test(row) && internal::CompareToNumber(col->ints[i], *n.number) == 0) {
+            out->Set(row);
+          }
+        }
+      }
+      if (const Column* col = batch_.FindColumn(n.field, FieldType::kDouble)) {
+        for (size_t i = 0; i < col->rows.size(); ++i) {
+          const uint32_t row = col->rows[i];
+          if (in.Test(row) && internal::CompareToNumber(col->doubles[i], *n.number) == 0) {
+            out->Set(row);
+          }
+        }
+      }
+    }
+    if (n.boolean) {
+      if (const Column* col = batch_.FindColumn(n.field, FieldType::kBool)) {
+        const int64_t want = *n.boolean ? 1 : 0;
+        for (size_t i = 0; i < col->rows.size(); ++i) {
+          const uint32_t row = col->rows[i];
+          if (in.Test(row) && col->ints[i] == want) out->Set(row);
+        }
+      }
+    }
+  }
+
+  static bool Holds(CompareOp op, int cmp) {
+    switch (op) {
+      case CompareOp::kLess:
+        return cmp < 0;
+      case CompareOp::kLessEqual:
+        return cmp <= 0;
+      case CompareOp::kGreater:
+        return cmp > 0;
+      case CompareOp::kGreaterEqual:
+        return cmp >= 0;
+    }
+    return false;
+  }
+
+  void EvalCompare(const CNode& n, const Selection& in, Selection* out) {
+    if (const Column* col = batch_.FindColumn(n.field, FieldType::kInt64)) {
+      for (size_t i = 0; i < col->rows.size(); ++i) {
+        const uint32_t row = col->rows[i];
+        if (!in.Test(row)) continue;
+        std::optional<int> c = internal::CompareToNumber(col->ints[i], *n.number);
+        if (c && Holds(n.op, *c)) out->Set(row);
+      }
+    }
+    if (const Column* col = batch_.FindColumn(n.field, FieldType::kDouble)) {
+      for (size_t i = 0; i < col->rows.size(); ++i) {
+        const uint32_t row = col->rows[i];
+        if (!in.Test(row)) continue;
+        std::optional<int> c = internal::CompareToNumber(col->doubles[i], *n.number);
+        if (c && Holds(n.op, *c)) out->Set(row);
+      }
+    }
+  }
+
+  const RecordBatch& batch_;
+  FilterScratch* scratch_;
+};
+
+Filter::Filter(std::unique_ptr<CNode> root) : root_(std::move(root)) {}
+Filter::Filter(Filter&&) noexcept = default;
+Filter& Filter::operator=(Filter&&) noexcept = default;
+Filter::~Filter() = default;
+
+Filter Filter::Compile(const Node& root) { return Filter(Lower(root)); }
+
+bool Filter::matches_all() const { return root_->kind == CKind::kAll; }
+
+void Filter::Evaluate(const RecordBatch& batch, Selection* sel, FilterScratch* scratch) const {
+  if (root_->kind == CKind::kAll) return;
+  scratch->Reset(batch.columns().size());
+  Evaluator ev(batch, scratch);
+  Selection out;
+  ev.Eval(*root_, *sel, &out);
+  *sel = std::move(out);
+}
+
+}  // namespace lode::query
