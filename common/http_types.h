@@ -5,6 +5,8 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace lode {
 
@@ -19,6 +21,8 @@ struct HttpRequest {
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
+  // Extra response headers (e.g. Allow on a 405), sent as given.
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   // When set, the body is streamed: the server calls `stream` until it returns false, sending
   // whatever it appended to `chunk` each time (chunked transfer encoding). `body` is ignored.

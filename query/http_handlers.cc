@@ -4,9 +4,9 @@
 #include <optional>
 #include <string_view>
 
+#include "common/json_writer.h"
 #include "common/strings.h"
 #include "query/filter.h"
-#include "query/json_writer.h"
 #include "query/parser.h"
 #include "query/query_cursor.h"
 #include "query/result_formatter.h"
@@ -116,6 +116,12 @@ HttpResponse HandleQuery(storage::Store* store, const HttpRequest& req) {
     }
     resp.body.append("}\n");
     return resp;
+  }
+  // Segments that could not be opened are known now; say so in a header, since the body is
+  // pure NDJSON.
+  if (!(*cursor)->warnings().empty()) {
+    resp.headers.emplace_back("X-Lode-Warnings", StrCat((*cursor)->warnings().size(),
+                                                        " segment(s) skipped: see the server log"));
   }
   auto state = std::make_shared<StreamState>();
   state->cursor = std::move(*cursor);

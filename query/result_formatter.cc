@@ -2,7 +2,7 @@
 
 #include "common/strings.h"
 #include "common/time_util.h"
-#include "query/json_writer.h"
+#include "common/json_writer.h"
 
 namespace lode::query {
 namespace {

@@ -10,7 +10,7 @@ PKGS=(
   libsimdjson-dev libzstd-dev libre2-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
-  zstd python3 bsdutils
+  zstd python3 bsdutils jq ripgrep
 )
 
 missing=()

@@ -32,6 +32,7 @@ HttpResponse HttpRouter::Dispatch(const HttpRequest& request) const {
     }
     HttpResponse r = JsonErrorResponse(405, StrCat("method ", request.method, " not allowed on ",
                                                    request.path, " (use ", allowed, ")"));
+    r.headers.emplace_back("Allow", allowed);
     return r;
   }
   try {

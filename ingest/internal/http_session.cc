@@ -175,6 +175,7 @@ void HttpSession::OnResponse(HttpResponse response) {
   full_->result(static_cast<unsigned>(response.status));
   full_->set(http::field::server, kServerName);
   full_->set(http::field::content_type, response.content_type);
+  for (const auto& [name, value] : response.headers) full_->set(name, value);
   full_->body() = std::move(response.body);
   full_->keep_alive(keep_alive_);
   full_->prepare_payload();
@@ -202,6 +203,7 @@ void HttpSession::StartStream(HttpResponse response) {
   head_->result(static_cast<unsigned>(response.status));
   head_->set(http::field::server, kServerName);
   head_->set(http::field::content_type, response.content_type);
+  for (const auto& [name, value] : response.headers) head_->set(name, value);
   head_->keep_alive(keep_alive_);
   head_->chunked(true);
   head_serializer_ = std::make_unique<http::response_serializer<http::empty_body>>(*head_);

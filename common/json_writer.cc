@@ -1,10 +1,10 @@
-#include "query/json_writer.h"
+#include "common/json_writer.h"
 
 #include <array>
 #include <charconv>
 #include <cmath>
 
-namespace lode::query {
+namespace lode {
 namespace {
 
 constexpr std::array<bool, 256> kNeedsEscape = [] {
@@ -16,6 +16,23 @@ constexpr std::array<bool, 256> kNeedsEscape = [] {
 }();
 
 constexpr char kHex[] = "0123456789abcdef";
+
+const char* ShortEscape(unsigned char c) {
+  switch (c) {
+    case '\n':
+      return "\\n";
+    case '\r':
+      return "\\r";
+    case '\t':
+      return "\\t";
+    case '\b':
+      return "\\b";
+    case '\f':
+      return "\\f";
+    default:
+      return nullptr;
+  }
+}
 
 }  // namespace
 
@@ -30,6 +47,8 @@ void AppendJsonString(std::string_view s, std::string* out) {
     if (c == '"' || c == '\\') {
       out->push_back('\\');
       out->push_back(static_cast<char>(c));
+    } else if (const char* e = ShortEscape(c)) {
+      out->append(e, 2);
     } else {
       const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
       out->append(esc, sizeof(esc));
@@ -57,4 +76,4 @@ void AppendJsonInt(int64_t v, std::string* out) {
   out->append(buf, p - buf);
 }
 
-}  // namespace lode::query
+}  // namespace lode

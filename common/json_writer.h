@@ -1,14 +1,16 @@
-// JSON text for query results: string escaping and number formatting that round-trips.
+// Writing JSON text by hand (query results, HTTP bodies): string escaping and numbers that
+// round-trip.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace lode::query {
+namespace lode {
 
 // Appends `s` (valid UTF-8) as a JSON string literal with its quotes: `"` and `\` are escaped,
-// control characters (< 0x20) become \u00XX; every other byte is copied as is.
+// \n \r \t \b \f use their short escapes, other control characters (< 0x20) become \u00XX;
+// every other byte is copied as is.
 void AppendJsonString(std::string_view s, std::string* out);
 
 // Appends a double as the shortest JSON number that reads back to the same value, with ".0"
@@ -18,4 +20,4 @@ void AppendJsonDouble(double d, std::string* out);
 
 void AppendJsonInt(int64_t v, std::string* out);
 
-}  // namespace lode::query
+}  // namespace lode
