@@ -132,8 +132,11 @@ absl::StatusOr<std::vector<std::shared_ptr<const SegmentReader>>> Store::Snapsho
       out.push_back(std::move(r));
     }
   }
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a->meta().max_time > b->meta().max_time; });
+  // Newest first; equal max_time by path, so the order is the same on every call.
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    if (a->meta().max_time != b->meta().max_time) return a->meta().max_time > b->meta().max_time;
+    return a->path() > b->path();
+  });
   return out;
 }
 
