@@ -36,6 +36,12 @@ class RandomAccessFile {
                             std::string_view* result) const = 0;
 };
 
+// An exclusive lock on a file; released when destroyed.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
 class Env {
  public:
   virtual ~Env() = default;
@@ -58,6 +64,12 @@ class Env {
   // Names (not paths) of the entries of `dir`, sorted; NotFound when it does not exist.
   virtual absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir) = 0;
   virtual bool FileExists(const std::string& path) = 0;
+  virtual absl::StatusOr<uint64_t> FileSize(const std::string& path) = 0;
+  // Removes an empty directory.
+  virtual absl::Status RemoveDir(const std::string& path) = 0;
+  // Takes an exclusive advisory lock on `path` (created when absent) for as long as the returned
+  // object lives. FailedPrecondition when another process (or another lock in this one) holds it.
+  virtual absl::StatusOr<std::unique_ptr<FileLock>> LockFile(const std::string& path) = 0;
   // Wall-clock time, ns since the Unix epoch.
   virtual int64_t NowNanos() = 0;
 };

@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -66,6 +67,15 @@ class PosixWritableFile final : public WritableFile {
 
  private:
   std::string path_;
+  int fd_;
+};
+
+class PosixFileLock final : public FileLock {
+ public:
+  explicit PosixFileLock(int fd) : fd_(fd) {}
+  ~PosixFileLock() override { ::close(fd_); }  // closing drops the flock
+
+ private:
   int fd_;
 };
 
@@ -171,6 +181,29 @@ class PosixEnv final : public Env {
     return names;
   }
   bool FileExists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
+  absl::StatusOr<uint64_t> FileSize(const std::string& path) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return IoError("stat", path, errno);
+    return static_cast<uint64_t>(st.st_size);
+  }
+  absl::Status RemoveDir(const std::string& path) override {
+    if (::rmdir(path.c_str()) != 0) return IoError("rmdir", path, errno);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return IoError("open", path, errno);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      int e = errno;
+      ::close(fd);
+      if (e == EWOULDBLOCK) {
+        return absl::FailedPreconditionError(
+            StrCat(path, " is locked: another lode process is using this data directory"));
+      }
+      return IoError("flock", path, e);
+    }
+    return std::unique_ptr<FileLock>(new PosixFileLock(fd));
+  }
   int64_t NowNanos() override {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::system_clock::now().time_since_epoch())
