@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <numeric>
 
@@ -184,10 +185,201 @@ bool GetPlainStrings(Decoder* d, size_t n, StringData* out) {
   return true;
 }
 
+// Template encoding (CLP-style): each number that stands alone or before a unit suffix ("250",
+// "7ms", "u-000425", but not the digits inside "9ce6b") moves into a stream of varints, and the
+// rest of the value becomes a template with a placeholder. Templates repeat a lot more than
+// values, so they go into a dictionary. Placeholders (bytes that never occur in text):
+constexpr char kVarPlain = '\x11';   // the number printed without leading zeros
+constexpr char kVarPadded = '\x12';  // followed by a width byte: printed zero-padded to it
+constexpr char kEscape = '\x13';     // followed by a literal byte that is one of these three
+constexpr size_t kMaxVarDigits = 18;
+
+inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+inline bool IsAlnum(char c) {
+  return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// Splits `v` into `tmpl` and numbers appended to `vars`.
+void Templatize(std::string_view v, std::string* tmpl, std::vector<uint64_t>* vars) {
+  tmpl->clear();
+  size_t i = 0;
+  while (i < v.size()) {
+    char c = v[i];
+    if (IsDigit(c) && (i == 0 || !IsAlnum(v[i - 1]))) {
+      size_t j = i;
+      while (j < v.size() && IsDigit(v[j])) ++j;
+      const size_t len = j - i;
+      if (len <= kMaxVarDigits) {
+        uint64_t x = 0;
+        for (size_t k = i; k < j; ++k) x = x * 10 + static_cast<uint64_t>(v[k] - '0');
+        vars->push_back(x);
+        if (len > 1 && v[i] == '0') {
+          tmpl->push_back(kVarPadded);
+          tmpl->push_back(static_cast<char>(len));
+        } else {
+          tmpl->push_back(kVarPlain);
+        }
+        i = j;
+        continue;
+      }
+      tmpl->append(v.substr(i, len));
+      i = j;
+      continue;
+    }
+    if (c == kVarPlain || c == kVarPadded || c == kEscape) tmpl->push_back(kEscape);
+    tmpl->push_back(c);
+    ++i;
+  }
+}
+
+// Appends the value of template `t` with numbers taken from vars[*next...]. False when the
+// template and the numbers do not fit together.
+bool Expand(std::string_view t, const uint64_t* vars, size_t nvars, size_t* next,
+            std::string* out) {
+  char buf[24];
+  for (size_t i = 0; i < t.size(); ++i) {
+    char c = t[i];
+    if (c == kVarPlain || c == kVarPadded) {
+      if (*next >= nvars) return false;
+      uint64_t x = vars[(*next)++];
+      size_t width = 0;
+      if (c == kVarPadded) {
+        if (++i >= t.size()) return false;
+        width = static_cast<unsigned char>(t[i]);
+        if (width < 2 || width > kMaxVarDigits) return false;
+      }
+      int len = 0;
+      do {
+        buf[len++] = static_cast<char>('0' + x % 10);
+        x /= 10;
+      } while (x > 0);
+      if (static_cast<size_t>(len) > kMaxVarDigits) return false;
+      for (size_t k = static_cast<size_t>(len); k < width; ++k) out->push_back('0');
+      while (len > 0) out->push_back(buf[--len]);
+    } else if (c == kEscape) {
+      if (++i >= t.size()) return false;
+      out->push_back(t[i]);
+    } else {
+      out->push_back(c);
+    }
+  }
+  return true;
+}
+
+// Number of numbers a template takes.
+size_t CountVars(std::string_view t) {
+  size_t n = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == kVarPlain) {
+      ++n;
+    } else if (t[i] == kVarPadded) {
+      ++n;
+      ++i;
+    } else if (t[i] == kEscape) {
+      ++i;
+    }
+  }
+  return n;
+}
+
+// Encodes [begin, end) with templates when there are fewer than `max_templates` of them and at
+// least one number was found; returns false (writing nothing) otherwise.
+bool TryEncodeTemplates(const StringData& data, size_t begin, size_t end, size_t max_templates,
+                        std::string* out) {
+  const size_t n = end - begin;
+  // Templates live in a deque (stable addresses); the map's keys are views into it.
+  absl::flat_hash_map<std::string_view, uint32_t, StringHash, StringEq> ids;
+  std::deque<std::string> dict;
+  std::vector<uint32_t> id_of(n);
+  std::vector<uint64_t> vars;
+  std::string tmpl;
+  for (size_t i = 0; i < n; ++i) {
+    Templatize(data.Get(begin + i), &tmpl, &vars);
+    auto it = ids.find(tmpl);
+    if (it == ids.end()) {
+      if (dict.size() >= max_templates) return false;
+      dict.push_back(tmpl);
+      it = ids.emplace(dict.back(), static_cast<uint32_t>(dict.size() - 1)).first;
+    }
+    id_of[i] = it->second;
+  }
+  if (vars.empty()) return false;
+  out->push_back(static_cast<char>(Encoding::kStringTemplate));
+  PutVarint64(out, dict.size());
+  for (const std::string& t : dict) PutVarint64(out, t.size());
+  for (const std::string& t : dict) out->append(t);
+  for (size_t i = 0; i < n; ++i) PutVarint64(out, id_of[i]);
+  // Numbers go out slot by slot: all first numbers of template 0 (in row order), then all its
+  // second numbers, ..., then template 1. A slot holds one kind of number (a port, a user id, a
+  // latency), which compresses far better than the row-interleaved mix.
+  std::vector<size_t> nv(dict.size());
+  for (size_t t = 0; t < dict.size(); ++t) nv[t] = CountVars(dict[t]);
+  std::vector<std::vector<size_t>> rows_of(dict.size());  // var offset of each row, by template
+  size_t off = 0;
+  for (size_t i = 0; i < n; ++i) {
+    rows_of[id_of[i]].push_back(off);
+    off += nv[id_of[i]];
+  }
+  PutVarint64(out, vars.size());
+  for (size_t t = 0; t < dict.size(); ++t) {
+    for (size_t j = 0; j < nv[t]; ++j) {
+      for (size_t o : rows_of[t]) PutVarint64(out, vars[o + j]);
+    }
+  }
+  return true;
+}
+
+bool DecodeTemplates(Decoder* d, size_t n, StringData* out) {
+  uint64_t k;
+  if (!d->GetVarint64(&k) || k > n) return false;
+  StringData dict;
+  if (!GetPlainStrings(d, k, &dict)) return false;
+  std::vector<uint32_t> id_of(n);
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t id;
+    if (!d->GetVarint64(&id) || id >= k) return false;
+    id_of[i] = static_cast<uint32_t>(id);
+  }
+  uint64_t nvars;
+  if (!d->GetVarint64(&nvars) || nvars > d->remaining()) return false;
+  std::vector<uint64_t> vars(nvars);
+  for (uint64_t& x : vars) {
+    if (!d->GetVarint64(&x)) return false;
+  }
+  // Undo the slot-major order: template t's numbers start at base[t]; its j-th slot holds one
+  // number per row of that template.
+  std::vector<size_t> nv(k), count(k, 0), base(k, 0), rank(k, 0);
+  for (size_t t = 0; t < k; ++t) nv[t] = CountVars(dict.Get(t));
+  for (size_t i = 0; i < n; ++i) ++count[id_of[i]];
+  size_t total = 0;
+  for (size_t t = 0; t < k; ++t) {
+    base[t] = total;
+    total += nv[t] * count[t];
+  }
+  if (total != vars.size()) return false;
+  std::vector<uint64_t> row_vars;
+  std::string value;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t t = id_of[i];
+    row_vars.resize(nv[t]);
+    for (size_t j = 0; j < nv[t]; ++j) row_vars[j] = vars[base[t] + j * count[t] + rank[t]];
+    ++rank[t];
+    size_t next = 0;
+    value.clear();
+    if (!Expand(dict.Get(t), row_vars.data(), row_vars.size(), &next, &value) ||
+        next != row_vars.size()) {
+      return false;
+    }
+    out->Append(value);
+  }
+  return true;
+}
+
 bool DecodeStringValues(Decoder* d, size_t n, StringData* out) {
   uint8_t enc;
   if (!d->GetByte(&enc)) return false;
   if (static_cast<Encoding>(enc) == Encoding::kStringPlain) return GetPlainStrings(d, n, out);
+  if (static_cast<Encoding>(enc) == Encoding::kStringTemplate) return DecodeTemplates(d, n, out);
   if (static_cast<Encoding>(enc) != Encoding::kStringDict) return false;
   uint64_t k;
   if (!d->GetVarint64(&k) || k > n) return false;
@@ -269,6 +461,13 @@ void EncodeStrings(const StringData& data, size_t begin, size_t end, std::string
       if (dict.size() > max_distinct) use_dict = false;
     }
     id_of[i] = it->second;
+  }
+  // A small dictionary is as good as it gets. A large one (numbered ids, paths with ids) loses
+  // to templates when those are far fewer than the distinct values.
+  const bool small_dict = use_dict && (dict.size() <= 256 || dict.size() * 16 <= n);
+  if (!small_dict && n >= 16 &&
+      TryEncodeTemplates(data, begin, end, use_dict ? dict.size() / 2 : n / 2, out)) {
+    return;
   }
   if (!use_dict) {
     out->push_back(static_cast<char>(Encoding::kStringPlain));

@@ -18,16 +18,17 @@
 namespace lode::storage::internal {
 
 enum class Encoding : uint8_t {
-  kTimeDelta = 1,      // svarint first, varint gcd, varint (delta / gcd) ...; sorted input
-  kTimeZigzag = 2,     // svarint first, svarint deltas (unsorted input)
-  kIntPlain = 3,       // svarint values
-  kIntFor = 4,         // svarint min, varint (v - min) ...
-  kIntDelta = 5,       // svarint first, svarint deltas
-  kDoublePlain = 6,    // u64 bit patterns
-  kDoubleDecimal = 7,  // u8 scale, then an int encoding of round(v * 10^scale)
-  kBoolBytes = 8,      // one byte 0/1 per value
-  kStringPlain = 9,    // varint lengths, bytes
-  kStringDict = 10,    // varint dict size, dict as kStringPlain, varint ids
+  kTimeDelta = 1,        // svarint first, varint gcd, varint (delta / gcd) ...; sorted input
+  kTimeZigzag = 2,       // svarint first, svarint deltas (unsorted input)
+  kIntPlain = 3,         // svarint values
+  kIntFor = 4,           // svarint min, varint (v - min) ...
+  kIntDelta = 5,         // svarint first, svarint deltas
+  kDoublePlain = 6,      // u64 bit patterns
+  kDoubleDecimal = 7,    // u8 scale, then an int encoding of round(v * 10^scale)
+  kBoolBytes = 8,        // one byte 0/1 per value
+  kStringPlain = 9,      // varint lengths, bytes
+  kStringDict = 10,      // varint dict size, dict as kStringPlain, varint ids
+  kStringTemplate = 11,  // numbers split out: templates (dictionary) + ids + number stream
 };
 
 // Presence of a field's values within a block: all rows, or a delta-coded row list.
