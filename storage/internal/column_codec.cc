@@ -110,7 +110,7 @@ int DecimalScale(const double* v, size_t n) {
     bool ok = true;
     for (size_t i = 0; i < n && ok; ++i) {
       double x = v[i] * kPow10[s];
-      if (!(std::fabs(x) < 9e15)) {
+      if (!(std::fabs(x) < 9e15) || (v[i] == 0 && std::signbit(v[i]))) {
         ok = false;
         break;
       }
