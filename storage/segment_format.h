@@ -10,7 +10,7 @@
 namespace lode::storage {
 
 inline constexpr char kSegmentMagic[8] = {'L', 'O', 'D', 'E', 'S', 'E', 'G', '1'};
-inline constexpr uint32_t kSegmentFormatVersion = 1;
+inline constexpr uint32_t kSegmentFormatVersion = 2;
 // footer_offset(8) footer_len(4) footer_crc(4) version(4) reserved(4) magic(8)
 inline constexpr size_t kSegmentTrailerSize = 32;
 inline constexpr size_t kSegmentHeaderSize = 8;  // the magic again, at offset 0
@@ -34,6 +34,11 @@ struct ChunkMeta {
   uint64_t raw_len = 0;     // bytes after decompression
   uint32_t crc = 0;         // CRC32C of the stored bytes
   uint32_t num_values = 0;  // rows with a value (for time/message: the block's row count)
+  // Value range of a numeric field chunk, for skipping blocks on range filters.
+  enum Range : uint8_t { kNoRange = 0, kIntRange = 1, kDoubleRange = 2 };
+  Range range = kNoRange;
+  int64_t int_min = 0, int_max = 0;
+  double double_min = 0, double_max = 0;
 };
 
 struct BlockMeta {

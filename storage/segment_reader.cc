@@ -8,6 +8,7 @@
 #include "common/crc32c.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "storage/internal/column_codec.h"
 
 namespace lode::storage {
 using ::lode::StrCat;
@@ -104,6 +105,23 @@ absl::Status SegmentReader::ParseFooter() {
           !d.GetVarint64(&c.raw_len) || !d.GetVarint64(&nv) || !d.GetFixed32(&c.crc)) {
         return CorruptBlock(path_, b, "truncated chunk entry");
       }
+      uint8_t range;
+      if (!d.GetByte(&range) || range > ChunkMeta::kDoubleRange) {
+        return CorruptBlock(path_, b, "bad chunk range kind");
+      }
+      c.range = static_cast<ChunkMeta::Range>(range);
+      if (c.range == ChunkMeta::kIntRange) {
+        if (!d.GetVarsint64(&c.int_min) || !d.GetVarsint64(&c.int_max)) {
+          return CorruptBlock(path_, b, "truncated chunk range");
+        }
+      } else if (c.range == ChunkMeta::kDoubleRange) {
+        uint64_t lo, hi;
+        if (!d.GetFixed64(&lo) || !d.GetFixed64(&hi)) {
+          return CorruptBlock(path_, b, "truncated chunk range");
+        }
+        std::memcpy(&c.double_min, &lo, 8);
+        std::memcpy(&c.double_max, &hi, 8);
+      }
       if (col >= max_column || nv > rows || c.raw_len > kMaxChunkRawBytes ||
           c.offset < kSegmentHeaderSize || c.offset > footer_offset ||
           c.stored_len > footer_offset - c.offset) {
@@ -148,36 +166,10 @@ absl::Status SegmentReader::ReadBlock(size_t i, RecordBatch* out) const {
   auto bad = [&](std::string_view what) { return CorruptBlock(path_, i, what); };
 
   RETURN_IF_ERROR(ReadChunk(i, bm.chunks[0], &raw));
-  {
-    Decoder d(raw);
-    auto* times = out->mutable_times();
-    times->resize(rows);
-    int64_t prev = 0;
-    for (uint32_t r = 0; r < rows; ++r) {
-      int64_t delta;
-      if (!d.GetVarsint64(&delta)) return bad("time column truncated");
-      prev += delta;
-      (*times)[r] = prev;
-    }
-    if (!d.done()) return bad("time column has trailing bytes");
-  }
+  if (!internal::DecodeTimes(raw, rows, out->mutable_times())) return bad("time column corrupt");
   RETURN_IF_ERROR(ReadChunk(i, bm.chunks[1], &raw));
-  {
-    Decoder d(raw);
-    std::vector<uint64_t> lens(rows);
-    uint64_t total = 0;
-    for (uint32_t r = 0; r < rows; ++r) {
-      if (!d.GetVarint64(&lens[r]) || lens[r] > raw.size()) return bad("message lengths truncated");
-      total += lens[r];
-    }
-    if (total != d.remaining()) return bad("message bytes do not match lengths");
-    StringData* msgs = out->mutable_messages();
-    msgs->Reserve(rows, total);
-    for (uint32_t r = 0; r < rows; ++r) {
-      std::string_view v;
-      d.GetBytes(lens[r], &v);
-      msgs->Append(v);
-    }
+  if (!internal::DecodeStrings(raw, rows, out->mutable_messages())) {
+    return bad("message column corrupt");
   }
   for (size_t k = 2; k < bm.chunks.size(); ++k) {
     const ChunkMeta& c = bm.chunks[k];
@@ -185,59 +177,9 @@ absl::Status SegmentReader::ReadBlock(size_t i, RecordBatch* out) const {
     const FieldSchema& fs = meta_.fields[c.column_id - kFirstFieldColumnId];
     Column* col = out->MutableColumn(fs.name, fs.type);
     if (!col->rows.empty()) return bad("duplicate column chunk");
-    Decoder d(raw);
-    uint64_t n;
-    if (!d.GetVarint64(&n) || n != c.num_values) return bad("field value count mismatch");
-    col->rows.resize(n);
-    uint64_t row = 0;
-    for (uint64_t j = 0; j < n; ++j) {
-      uint64_t delta;
-      if (!d.GetVarint64(&delta)) return bad("field rows truncated");
-      row += delta;
-      if (row >= rows || (j > 0 && delta == 0)) return bad("field row out of range");
-      col->rows[j] = static_cast<uint32_t>(row);
+    if (!internal::DecodeField(raw, c.num_values, rows, col)) {
+      return bad(StrCat("field '", fs.name, "' corrupt"));
     }
-    switch (fs.type) {
-      case FieldType::kInt64:
-        col->ints.resize(n);
-        for (uint64_t j = 0; j < n; ++j) {
-          if (!d.GetVarsint64(&col->ints[j])) return bad("int values truncated");
-        }
-        break;
-      case FieldType::kBool:
-        col->ints.resize(n);
-        for (uint64_t j = 0; j < n; ++j) {
-          uint8_t b;
-          if (!d.GetByte(&b) || b > 1) return bad("bool values corrupt");
-          col->ints[j] = b;
-        }
-        break;
-      case FieldType::kDouble:
-        col->doubles.resize(n);
-        for (uint64_t j = 0; j < n; ++j) {
-          uint64_t bits;
-          if (!d.GetFixed64(&bits)) return bad("double values truncated");
-          std::memcpy(&col->doubles[j], &bits, 8);
-        }
-        break;
-      case FieldType::kString: {
-        std::vector<uint64_t> lens(n);
-        uint64_t total = 0;
-        for (uint64_t j = 0; j < n; ++j) {
-          if (!d.GetVarint64(&lens[j]) || lens[j] > raw.size()) return bad("string lengths");
-          total += lens[j];
-        }
-        if (total != d.remaining()) return bad("string bytes do not match lengths");
-        col->strings.Reserve(n, total);
-        for (uint64_t j = 0; j < n; ++j) {
-          std::string_view v;
-          d.GetBytes(lens[j], &v);
-          col->strings.Append(v);
-        }
-        break;
-      }
-    }
-    if (!d.done()) return bad("field column has trailing bytes");
   }
   return absl::OkStatus();
 }

@@ -1,54 +1,17 @@
 #include "storage/segment_writer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include <zstd.h>
 
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "storage/internal/column_codec.h"
 
 namespace lode::storage {
 namespace {
-
-// Encodes the values of `c` whose rows fall in [row_begin, row_end) as a column payload:
-//   varint count, count x varint row delta (from row_begin, delta-coded), then the values.
-// Returns the number of values.
-uint32_t EncodeFieldChunk(const Column& c, uint32_t row_begin, uint32_t row_end, std::string* out) {
-  auto lo = std::lower_bound(c.rows.begin(), c.rows.end(), row_begin) - c.rows.begin();
-  auto hi = std::lower_bound(c.rows.begin(), c.rows.end(), row_end) - c.rows.begin();
-  uint32_t n = static_cast<uint32_t>(hi - lo);
-  if (n == 0) return 0;
-  PutVarint64(out, n);
-  uint32_t prev = row_begin;
-  for (auto i = lo; i < hi; ++i) {
-    PutVarint64(out, c.rows[i] - prev);
-    prev = c.rows[i];
-  }
-  switch (c.type) {
-    case FieldType::kInt64:
-      for (auto i = lo; i < hi; ++i) PutVarsint64(out, c.ints[i]);
-      break;
-    case FieldType::kBool:
-      for (auto i = lo; i < hi; ++i) out->push_back(c.ints[i] ? 1 : 0);
-      break;
-    case FieldType::kDouble:
-      for (auto i = lo; i < hi; ++i) {
-        uint64_t bits;
-        std::memcpy(&bits, &c.doubles[i], 8);
-        PutFixed64(out, bits);
-      }
-      break;
-    case FieldType::kString:
-      for (auto i = lo; i < hi; ++i) PutVarint64(out, c.strings.Get(i).size());
-      for (auto i = lo; i < hi; ++i) {
-        std::string_view v = c.strings.Get(i);
-        out->append(v.data(), v.size());
-      }
-      break;
-  }
-  return n;
-}
 
 class Builder {
  public:
@@ -99,27 +62,46 @@ class Builder {
       BlockMeta block;
       block.num_rows = e - b;
       block.min_time = block.max_time = batch.time(b);
-      // Timestamps: first value, then deltas (zigzag, so unsorted input still round-trips).
-      raw.clear();
-      int64_t prev = 0;
       for (uint32_t r = b; r < e; ++r) {
-        int64_t t = batch.time(r);
-        block.min_time = std::min(block.min_time, t);
-        block.max_time = std::max(block.max_time, t);
-        PutVarsint64(&raw, t - prev);
-        prev = t;
+        block.min_time = std::min(block.min_time, batch.time(r));
+        block.max_time = std::max(block.max_time, batch.time(r));
       }
-      AddChunk(&block, kTimeColumnId, e - b, raw);
-      // Messages: all lengths, then all bytes.
       raw.clear();
-      for (uint32_t r = b; r < e; ++r) PutVarint64(&raw, batch.message(r).size());
-      for (uint32_t r = b; r < e; ++r) raw.append(batch.message(r));
+      internal::EncodeTimes(batch.times().data() + b, e - b, &raw);
+      AddChunk(&block, kTimeColumnId, e - b, raw);
+      raw.clear();
+      internal::EncodeStrings(batch.messages(), b, e, &raw);
       AddChunk(&block, kMessageColumnId, e - b, raw);
       for (size_t i = 0; i < cols.size(); ++i) {
-        if (cols[i].rows.empty()) continue;
+        const Column& c = cols[i];
+        if (c.rows.empty()) continue;
+        size_t lo = std::lower_bound(c.rows.begin(), c.rows.end(), b) - c.rows.begin();
+        size_t hi = std::lower_bound(c.rows.begin(), c.rows.end(), e) - c.rows.begin();
+        if (lo == hi) continue;
         raw.clear();
-        uint32_t nv = EncodeFieldChunk(cols[i], b, e, &raw);
-        if (nv > 0) AddChunk(&block, field_id[i], nv, raw);
+        internal::EncodeField(c, lo, hi, b, e - b, &raw);
+        AddChunk(&block, field_id[i], static_cast<uint32_t>(hi - lo), raw);
+        ChunkMeta& m = block.chunks.back();
+        if (c.type == FieldType::kInt64) {
+          auto [mn, mx] = std::minmax_element(c.ints.begin() + lo, c.ints.begin() + hi);
+          m.range = ChunkMeta::kIntRange;
+          m.int_min = *mn;
+          m.int_max = *mx;
+        } else if (c.type == FieldType::kDouble) {
+          double mn = INFINITY, mx = -INFINITY;
+          bool nan = false;
+          for (size_t k = lo; k < hi; ++k) {
+            double v = c.doubles[k];
+            if (std::isnan(v)) nan = true;
+            mn = std::min(mn, v);
+            mx = std::max(mx, v);
+          }
+          if (!nan) {
+            m.range = ChunkMeta::kDoubleRange;
+            m.double_min = mn;
+            m.double_max = mx;
+          }
+        }
       }
       meta_.min_time = std::min(meta_.min_time, block.min_time);
       meta_.max_time = std::max(meta_.max_time, block.max_time);
@@ -149,6 +131,17 @@ class Builder {
         PutVarint64(&footer, c.raw_len);
         PutVarint64(&footer, c.num_values);
         PutFixed32(&footer, c.crc);
+        footer.push_back(static_cast<char>(c.range));
+        if (c.range == ChunkMeta::kIntRange) {
+          PutVarsint64(&footer, c.int_min);
+          PutVarsint64(&footer, c.int_max);
+        } else if (c.range == ChunkMeta::kDoubleRange) {
+          uint64_t bits;
+          std::memcpy(&bits, &c.double_min, 8);
+          PutFixed64(&footer, bits);
+          std::memcpy(&bits, &c.double_max, 8);
+          PutFixed64(&footer, bits);
+        }
       }
     }
     const uint64_t footer_offset = out_.size();

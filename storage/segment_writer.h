@@ -13,7 +13,7 @@ namespace lode::storage {
 
 struct SegmentWriterOptions {
   int zstd_level = 3;
-  uint32_t block_rows = 8192;
+  uint32_t block_rows = 32768;
 };
 
 // Encodes `batch` into segment bytes. Rows must already be in ascending time order.
