@@ -74,6 +74,44 @@ class Env {
   virtual int64_t NowNanos() = 0;
 };
 
+// Forwards every call to another Env; subclass it to change a few (a fixed clock, faults).
+// `target` must outlive the wrapper.
+class EnvWrapper : public Env {
+ public:
+  explicit EnvWrapper(Env* target) : target_(target) {}
+  Env* target() const { return target_; }
+
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& p) override {
+    return target_->NewWritableFile(p);
+  }
+  absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
+      const std::string& p) override {
+    return target_->NewRandomAccessFile(p);
+  }
+  absl::Status ReadFileToString(const std::string& p, std::string* out) override {
+    return target_->ReadFileToString(p, out);
+  }
+  absl::Status RenameFile(const std::string& a, const std::string& b) override {
+    return target_->RenameFile(a, b);
+  }
+  absl::Status RemoveFile(const std::string& p) override { return target_->RemoveFile(p); }
+  absl::Status CreateDirs(const std::string& p) override { return target_->CreateDirs(p); }
+  absl::Status SyncDir(const std::string& p) override { return target_->SyncDir(p); }
+  absl::StatusOr<std::vector<std::string>> ListDir(const std::string& d) override {
+    return target_->ListDir(d);
+  }
+  bool FileExists(const std::string& p) override { return target_->FileExists(p); }
+  absl::StatusOr<uint64_t> FileSize(const std::string& p) override { return target_->FileSize(p); }
+  absl::Status RemoveDir(const std::string& p) override { return target_->RemoveDir(p); }
+  absl::StatusOr<std::unique_ptr<FileLock>> LockFile(const std::string& p) override {
+    return target_->LockFile(p);
+  }
+  int64_t NowNanos() override { return target_->NowNanos(); }
+
+ private:
+  Env* target_;
+};
+
 // Joins path components with '/'.
 std::string JoinPath(std::string_view a, std::string_view b);
 

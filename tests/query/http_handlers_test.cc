@@ -148,31 +148,12 @@ TEST_F(HandleQueryTest, BadParameters) {
 }
 
 // The real file system with a fixed clock.
-class FixedClockEnv : public storage::Env {
+class FixedClockEnv : public storage::EnvWrapper {
  public:
-  explicit FixedClockEnv(int64_t now) : now_(now) {}
-  absl::StatusOr<std::unique_ptr<storage::WritableFile>> NewWritableFile(
-      const std::string& p) override {
-    return base_->NewWritableFile(p);
-  }
-  absl::StatusOr<std::unique_ptr<storage::RandomAccessFile>> NewRandomAccessFile(
-      const std::string& p) override {
-    return base_->NewRandomAccessFile(p);
-  }
-  absl::Status RenameFile(const std::string& a, const std::string& b) override {
-    return base_->RenameFile(a, b);
-  }
-  absl::Status RemoveFile(const std::string& p) override { return base_->RemoveFile(p); }
-  absl::Status CreateDirs(const std::string& p) override { return base_->CreateDirs(p); }
-  absl::Status SyncDir(const std::string& p) override { return base_->SyncDir(p); }
-  absl::StatusOr<std::vector<std::string>> ListDir(const std::string& d) override {
-    return base_->ListDir(d);
-  }
-  bool FileExists(const std::string& p) override { return base_->FileExists(p); }
+  explicit FixedClockEnv(int64_t now) : EnvWrapper(storage::Env::Default()), now_(now) {}
   int64_t NowNanos() override { return now_; }
 
  private:
-  storage::Env* base_ = storage::Env::Default();
   int64_t now_;
 };
 
