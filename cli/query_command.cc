@@ -104,7 +104,11 @@ int RunQuery(int argc, char** argv) {
   }
   // Querying must not create the directory a mistyped --data names.
   if (!env->FileExists(*data)) return fail(StrCat("data directory ", *data, " does not exist"));
-  auto store = storage::Store::Open(env, *data);
+  // Read-only: no lock, so this works beside a running `lode serve`; it sees the flushed
+  // segments and the records still in the WAL.
+  storage::StoreOptions store_options;
+  store_options.read_only = true;
+  auto store = storage::Store::Open(env, *data, store_options);
   if (!store.ok()) {
     return fail(StrCat("opening ", *data, ": ", StatusMessage(store.status())));
   }

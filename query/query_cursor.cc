@@ -15,27 +15,24 @@ constexpr size_t kCompactSlack = 8192;
 
 absl::StatusOr<std::unique_ptr<QueryCursor>> QueryCursor::Open(storage::Store* store, Filter filter,
                                                                SearchOptions options) {
-  std::vector<std::string> errors;
-  auto segments = store->Snapshot(options.tenant, options.from, options.to, &errors);
-  if (!segments.ok()) return segments.status();
-  // Snapshot orders by max_time; break ties by path (segment names start with their creation
-  // time) so the order, and thus the order of equal timestamps, is deterministic.
-  std::stable_sort(segments->begin(), segments->end(), [](const auto& a, const auto& b) {
-    if (a->meta().max_time != b->meta().max_time) return a->meta().max_time > b->meta().max_time;
-    return a->path() > b->path();
-  });
-  std::unique_ptr<QueryCursor> c(
-      new QueryCursor(std::move(filter), std::move(options), std::move(*segments)));
-  for (std::string& e : errors) {
-    c->warnings_.push_back(std::move(e));
+  auto snap = store->Snapshot(options.tenant, options.from, options.to);
+  if (!snap.ok()) return snap.status();
+  // The snapshot orders sources newest max_time first, ties by name, so the order of equal
+  // timestamps is deterministic.
+  std::unique_ptr<QueryCursor> c(new QueryCursor(std::move(filter), std::move(options), *snap));
+  for (const std::string& e : (*snap)->errors) {
+    c->warnings_.push_back(e);
     ++c->stats_.unreadable;
   }
   return c;
 }
 
 QueryCursor::QueryCursor(Filter filter, SearchOptions options,
-                         std::vector<std::shared_ptr<const storage::SegmentReader>> segments)
-    : filter_(std::move(filter)), options_(std::move(options)), segments_(std::move(segments)) {
+                         std::shared_ptr<const storage::StoreSnapshot> snapshot)
+    : filter_(std::move(filter)),
+      options_(std::move(options)),
+      snapshot_(std::move(snapshot)),
+      segments_(snapshot_->sources) {
   stats_.segments = segments_.size();
   seg_ = 0;
   EnterSegment();
@@ -111,7 +108,7 @@ void QueryCursor::EnterSegment() {
 }
 
 void QueryCursor::ProcessNextBlock() {
-  const storage::SegmentReader& seg = *segments_[seg_];
+  const storage::BlockSource& seg = *segments_[seg_];
   const size_t b = blocks_left_ - 1;
   const storage::BlockMeta& bm = seg.meta().blocks[b];
   const uint64_t cap = Capacity();
@@ -130,15 +127,19 @@ void QueryCursor::ProcessNextBlock() {
     ++stats_.blocks_skipped;
     return Advance(false);
   }
-  if (absl::Status s = seg.ReadBlock(b, &block_); !s.ok()) {
-    Warn(s);
-    return Advance(false);
+  const RecordBatch* block = seg.PeekBlock(b);
+  if (block == nullptr) {
+    if (absl::Status s = seg.ReadBlock(b, &block_); !s.ok()) {
+      Warn(s);
+      return Advance(false);
+    }
+    block = &block_;
   }
   ++stats_.blocks_read;
-  const size_t n = block_.num_rows();
+  const size_t n = block->num_rows();
   stats_.rows_scanned += n;
   sel_.Reset(n, false);
-  const std::vector<int64_t>& times = block_.times();
+  const std::vector<int64_t>& times = block->times();
   const bool have_threshold = threshold_.has_value();
   const int64_t above = have_threshold ? threshold_->time : 0;
   bool sorted = true;
@@ -147,7 +148,7 @@ void QueryCursor::ProcessNextBlock() {
     if (r > 0 && t < times[r - 1]) sorted = false;
     if (t >= options_.from && t < options_.to && (!have_threshold || t > above)) sel_.Set(r);
   }
-  filter_.Evaluate(block_, &sel_, &scratch_);
+  filter_.Evaluate(*block, &sel_, &scratch_);
 
   // Candidates best first: newest first, and among equal times the later row first. For a
   // block in time order that is simply the reverse row order.
@@ -170,7 +171,7 @@ void QueryCursor::ProcessNextBlock() {
     for (size_t i = first_new; i < entries_.size(); ++i) gather_rows_.push_back(entries_[i].row);
     std::sort(gather_rows_.begin(), gather_rows_.end());
     const auto base = static_cast<uint32_t>(held_.num_rows());
-    internal::AppendRows(block_, gather_rows_, &held_);
+    internal::AppendRows(*block, gather_rows_, &held_);
     for (size_t i = first_new; i < entries_.size(); ++i) {
       const size_t k = std::lower_bound(gather_rows_.begin(), gather_rows_.end(), entries_[i].row) -
                        gather_rows_.begin();
@@ -235,7 +236,7 @@ bool QueryCursor::Next(RecordBatch* out) {
 uint64_t QueryCursor::Count() {
   uint64_t total = 0;
   for (; seg_ < segments_.size(); ++seg_) {
-    const storage::SegmentReader& seg = *segments_[seg_];
+    const storage::BlockSource& seg = *segments_[seg_];
     const auto& blocks = seg.meta().blocks;
     for (size_t b = 0; b < blocks.size(); ++b) {
       const storage::BlockMeta& bm = blocks[b];
@@ -248,19 +249,23 @@ uint64_t QueryCursor::Count() {
         ++stats_.blocks_skipped;
         continue;
       }
-      if (absl::Status s = seg.ReadBlock(b, &block_); !s.ok()) {
-        Warn(s);
-        continue;
+      const RecordBatch* block = seg.PeekBlock(b);
+      if (block == nullptr) {
+        if (absl::Status s = seg.ReadBlock(b, &block_); !s.ok()) {
+          Warn(s);
+          continue;
+        }
+        block = &block_;
       }
       ++stats_.blocks_read;
-      const size_t n = block_.num_rows();
+      const size_t n = block->num_rows();
       stats_.rows_scanned += n;
       sel_.Reset(n, false);
-      const std::vector<int64_t>& times = block_.times();
+      const std::vector<int64_t>& times = block->times();
       for (size_t r = 0; r < n; ++r) {
         if (times[r] >= options_.from && times[r] < options_.to) sel_.Set(r);
       }
-      filter_.Evaluate(block_, &sel_, &scratch_);
+      filter_.Evaluate(*block, &sel_, &scratch_);
       total += sel_.Count();
     }
   }

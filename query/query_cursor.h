@@ -81,7 +81,7 @@ class QueryCursor {
   }
 
   QueryCursor(Filter filter, SearchOptions options,
-              std::vector<std::shared_ptr<const storage::SegmentReader>> segments);
+              std::shared_ptr<const storage::StoreSnapshot> snapshot);
 
   uint64_t Capacity() const;
   // Largest max_time any unread block may hold a record at (clamped to the window), or nullopt
@@ -101,7 +101,8 @@ class QueryCursor {
 
   const Filter filter_;
   const SearchOptions options_;
-  std::vector<std::shared_ptr<const storage::SegmentReader>> segments_;
+  std::shared_ptr<const storage::StoreSnapshot> snapshot_;
+  const std::vector<std::shared_ptr<const storage::BlockSource>>& segments_;  // snapshot_'s
   size_t seg_ = 0;          // current segment
   size_t blocks_left_ = 0;  // unread blocks of the current segment; the next is blocks_left_-1
   std::vector<int64_t> prefix_max_;  // [b]: newest max_time among blocks 0..b of the segment

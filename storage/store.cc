@@ -2,23 +2,53 @@
 
 #include <algorithm>
 #include <cstdio>
-
-#include <unistd.h>
+#include <set>
 
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "common/time_util.h"
 
 namespace lode::storage {
-using ::lode::StrCat;
 namespace {
 
 constexpr std::string_view kSegmentSuffix = ".lode";
 constexpr int64_t kNanosPerDay = 86400 * kNanosPerSecond;
+// A commit group stops growing at this many bytes of batches.
+constexpr size_t kMaxGroupBytes = 16 << 20;
 
 int64_t DayOf(int64_t ns) { return ns >= 0 ? ns / kNanosPerDay : (ns + 1) / kNanosPerDay - 1; }
 
+// Concatenates batches into one, then sorts it by time.
+RecordBatch MergeSorted(const std::vector<std::shared_ptr<const RecordBatch>>& batches) {
+  RecordBatch all;
+  size_t base = 0;
+  for (const auto& b : batches) {
+    std::vector<int64_t>* times = all.mutable_times();
+    times->insert(times->end(), b->times().begin(), b->times().end());
+    for (size_t r = 0; r < b->num_rows(); ++r) all.mutable_messages()->Append(b->message(r));
+    for (const Column& c : b->columns()) {
+      if (c.rows.empty()) continue;
+      Column* dst = all.MutableColumn(c.name, c.type);
+      for (uint32_t r : c.rows) dst->rows.push_back(static_cast<uint32_t>(base + r));
+      dst->ints.insert(dst->ints.end(), c.ints.begin(), c.ints.end());
+      dst->doubles.insert(dst->doubles.end(), c.doubles.begin(), c.doubles.end());
+      for (size_t i = 0; i < c.strings.size(); ++i) dst->strings.Append(c.strings.Get(i));
+    }
+    base += b->num_rows();
+  }
+  if (std::is_sorted(all.times().begin(), all.times().end())) return all;
+  return all.Select(all.TimeOrder());
+}
+
 }  // namespace
+
+absl::StatusOr<SyncMode> ParseSyncMode(std::string_view name) {
+  if (name == "batch") return SyncMode::kBatch;
+  if (name == "always") return SyncMode::kAlways;
+  if (name == "none") return SyncMode::kNone;
+  return absl::InvalidArgumentError(
+      StrCat("unknown sync mode '", name, "' (expected batch, always or none)"));
+}
 
 absl::Status ValidateTenant(std::string_view tenant) {
   if (tenant.empty() || tenant.size() > 64 || tenant[0] == '.') {
@@ -36,45 +66,220 @@ absl::Status ValidateTenant(std::string_view tenant) {
   return absl::OkStatus();
 }
 
+MemSource::MemSource(std::string name, std::vector<std::shared_ptr<const RecordBatch>> batches)
+    : name_(std::move(name)), batches_(std::move(batches)) {
+  bool first = true;
+  for (const auto& b : batches_) {
+    BlockMeta bm;
+    bm.num_rows = static_cast<uint32_t>(b->num_rows());
+    bm.min_time = b->times().front();
+    bm.max_time = b->times().back();  // batches are sorted by time
+    if (first) {
+      meta_.min_time = bm.min_time;
+      meta_.max_time = bm.max_time;
+      first = false;
+    }
+    meta_.min_time = std::min(meta_.min_time, bm.min_time);
+    meta_.max_time = std::max(meta_.max_time, bm.max_time);
+    meta_.num_records += bm.num_rows;
+    meta_.blocks.push_back(std::move(bm));
+  }
+}
+
+absl::Status MemSource::ReadBlock(size_t i, RecordBatch* out) const {
+  if (i >= batches_.size()) return absl::OutOfRangeError("block index");
+  std::vector<uint32_t> all(batches_[i]->num_rows());
+  for (uint32_t r = 0; r < all.size(); ++r) all[r] = r;
+  *out = batches_[i]->Select(all);
+  return absl::OkStatus();
+}
+
+struct Store::Writer {
+  const RecordBatch* batch = nullptr;  // nullptr: a flush rotating the WAL
+  std::string tenant;
+  std::vector<std::pair<int64_t, std::shared_ptr<const RecordBatch>>> parts;
+  absl::Status status;
+  bool done = false;
+  absl::CondVar cv;
+};
+
+Store::Store(Env* env, std::string dir, StoreOptions options)
+    : env_(env), dir_(std::move(dir)), wal_dir_(JoinPath(dir_, "wal")), options_(options) {}
+
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(Env* env, std::string dir,
                                                    StoreOptions options) {
   if (dir.empty()) return absl::InvalidArgumentError("empty data directory");
-  RETURN_IF_ERROR(env->CreateDirs(dir));
-  return std::unique_ptr<Store>(new Store(env, std::move(dir), options));
-}
-
-std::string Store::NewSegmentName() {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%016llx-%d-%llu",
-                static_cast<unsigned long long>(env_->NowNanos()), static_cast<int>(::getpid()),
-                static_cast<unsigned long long>(seq_.fetch_add(1)));
-  return buf;
-}
-
-absl::StatusOr<WriteResult> Store::Write(const RecordBatch& batch, std::string_view tenant) {
-  RETURN_IF_ERROR(ValidateTenant(tenant));
-  WriteResult result;
-  if (batch.empty()) return result;
-  const std::string tenant_dir = JoinPath(dir_, StrCat("t=", tenant));
-  auto write_part = [&](const RecordBatch& part) -> absl::Status {
-    const int64_t day = DayOf(part.time(0));
-    const std::string day_dir =
-        JoinPath(tenant_dir, StrCat("d=", UtcDayString(day * kNanosPerDay)));
-    RETURN_IF_ERROR(env_->CreateDirs(day_dir));
-    const std::string path = JoinPath(day_dir, StrCat(NewSegmentName(), kSegmentSuffix));
-    std::string bytes = EncodeSegment(part, options_.segment);
-    RETURN_IF_ERROR(WriteFileAtomically(env_, path, bytes));
-    result.records += part.num_rows();
-    result.segments += 1;
-    result.bytes += bytes.size();
-    return absl::OkStatus();
-  };
-  // Common case: already in time order and within one day; write it as it is, without a copy.
-  const std::vector<int64_t>& times = batch.times();
-  if (std::is_sorted(times.begin(), times.end()) && DayOf(times.front()) == DayOf(times.back())) {
-    RETURN_IF_ERROR(write_part(batch));
-    return result;
+  std::unique_ptr<Store> store(new Store(env, std::move(dir), options));
+  if (!options.read_only) {
+    RETURN_IF_ERROR(env->CreateDirs(store->wal_dir_));
+    ASSIGN_OR_RETURN(store->lock_, env->LockFile(JoinPath(store->dir_, "LOCK")));
+  } else if (!env->FileExists(store->dir_)) {
+    return absl::NotFoundError(StrCat("data directory ", store->dir_, " does not exist"));
   }
+  RETURN_IF_ERROR(store->Recover());
+  if (!options.read_only && options.background) {
+    store->bg_ = std::thread([s = store.get()] { s->BackgroundLoop(); });
+  }
+  return store;
+}
+
+Store::~Store() {
+  {
+    absl::MutexLock l(&mu_);
+    stop_ = true;
+    bg_cv_.SignalAll();
+  }
+  if (bg_.joinable()) bg_.join();
+  if (wal_ != nullptr) wal_->Close().IgnoreError();
+}
+
+std::string Store::PartitionDir(std::string_view tenant, int64_t day) const {
+  return JoinPath(JoinPath(dir_, StrCat("t=", tenant)),
+                  StrCat("d=", UtcDayString(day * kNanosPerDay)));
+}
+
+absl::Status Store::AdoptLegacySegments(ManifestData* m) {
+  // Data directories written before the manifest existed: take their segments as they are.
+  auto tenants = env_->ListDir(dir_);
+  if (!tenants.ok()) return absl::IsNotFound(tenants.status()) ? absl::OkStatus() : tenants.status();
+  for (const std::string& t : *tenants) {
+    if (!t.starts_with("t=")) continue;
+    auto days = env_->ListDir(JoinPath(dir_, t));
+    if (!days.ok()) continue;
+    for (const std::string& d : *days) {
+      auto files = env_->ListDir(JoinPath(JoinPath(dir_, t), d));
+      if (!files.ok()) continue;
+      for (const std::string& f : *files) {
+        if (!f.ends_with(kSegmentSuffix)) continue;
+        const std::string rel = StrCat(t, "/", d, "/", f);
+        auto r = SegmentReader::Open(env_, JoinPath(dir_, rel));
+        if (!r.ok()) {
+          recovery_.errors.push_back(std::string(StatusMessage(r.status())));
+          continue;
+        }
+        SegmentEntry e;
+        e.tenant = t.substr(2);
+        e.path = rel;
+        e.records = (*r)->meta().num_records;
+        e.min_time = (*r)->meta().min_time;
+        e.max_time = (*r)->meta().max_time;
+        e.bytes = (*r)->file_size();
+        m->segments.push_back(std::move(e));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Store::RemoveOrphans(const ManifestData& m) {
+  // Segments written by a flush that crashed before its manifest: their records are still in
+  // the WAL, which is replayed next.
+  std::set<std::string> live;
+  for (const SegmentEntry& s : m.segments) live.insert(s.path);
+  auto tenants = env_->ListDir(dir_);
+  if (!tenants.ok()) return;
+  for (const std::string& t : *tenants) {
+    if (!t.starts_with("t=")) continue;
+    auto days = env_->ListDir(JoinPath(dir_, t));
+    if (!days.ok()) continue;
+    for (const std::string& d : *days) {
+      auto files = env_->ListDir(JoinPath(JoinPath(dir_, t), d));
+      if (!files.ok()) continue;
+      for (const std::string& f : *files) {
+        const std::string rel = StrCat(t, "/", d, "/", f);
+        bool orphan = f.ends_with(".tmp") || (f.ends_with(kSegmentSuffix) && !live.count(rel));
+        if (orphan && env_->RemoveFile(JoinPath(dir_, rel)).ok()) recovery_.orphan_files_removed++;
+      }
+    }
+  }
+}
+
+absl::Status Store::Recover() {
+  for (int attempt = 0;; ++attempt) {
+    ASSIGN_OR_RETURN(std::optional<ManifestData> found, ReadManifest(env_, dir_));
+    ManifestData m;
+    if (found) {
+      m = std::move(*found);
+    } else {
+      RETURN_IF_ERROR(AdoptLegacySegments(&m));
+      if (!options_.read_only) RETURN_IF_ERROR(WriteManifest(env_, dir_, m));
+    }
+    if (!options_.read_only) RemoveOrphans(m);
+
+    // Replay every WAL generation the manifest does not cover, oldest first.
+    Memtable replayed;
+    size_t replayed_bytes = 0;
+    std::vector<uint64_t> gens;
+    auto names = env_->ListDir(wal_dir_);
+    if (names.ok()) {
+      for (const std::string& n : *names) {
+        if (uint64_t g = ParseWalFileName(n); g > 0) gens.push_back(g);
+      }
+    } else if (!absl::IsNotFound(names.status())) {
+      return names.status();
+    }
+    std::sort(gens.begin(), gens.end());
+    RecoveryInfo info;
+    uint64_t max_gen = 0;
+    bool vanished = false;
+    for (uint64_t g : gens) {
+      max_gen = std::max(max_gen, g);
+      const std::string path = JoinPath(wal_dir_, WalFileName(g));
+      if (g < m.wal_checkpoint) {
+        if (!options_.read_only) env_->RemoveFile(path).IgnoreError();
+        continue;
+      }
+      WalReplayStats st;
+      absl::Status s = ReplayWal(
+          env_, path,
+          [&](std::string_view tenant, RecordBatch&& batch) -> absl::Status {
+            if (!ValidateTenant(tenant).ok() || batch.empty()) return absl::OkStatus();
+            for (auto& [day, part] : SplitByDay(batch)) {
+              MemPartition& mp = replayed[PartitionKey{std::string(tenant), day}];
+              mp.bytes += part->ByteSize();
+              mp.records += part->num_rows();
+              replayed_bytes += part->ByteSize();
+              mp.batches.push_back(std::move(part));
+            }
+            return absl::OkStatus();
+          },
+          &st);
+      if (absl::IsNotFound(s) && options_.read_only) {
+        vanished = true;  // a concurrent flush removed it: start over with the new manifest
+        break;
+      }
+      RETURN_IF_ERROR(s);
+      info.wal_files++;
+      info.wal_records += st.records;
+      info.wal_torn_bytes += st.torn_tail_bytes;
+      info.wal_corrupt_frames += st.corrupt_frames;
+      for (auto& e : st.errors) info.errors.push_back(std::move(e));
+    }
+    if (options_.read_only && attempt < 5) {
+      // The manifest may have moved on while the WAL was read; if so, read both again.
+      auto again = ReadManifest(env_, dir_);
+      if (vanished || (again.ok() && *again && (*again)->wal_checkpoint != m.wal_checkpoint)) {
+        continue;
+      }
+    }
+    info.orphan_files_removed = recovery_.orphan_files_removed;
+    for (auto& e : recovery_.errors) info.errors.push_back(std::move(e));
+    recovery_ = std::move(info);
+    absl::MutexLock l(&mu_);
+    segments_.clear();
+    for (SegmentEntry& e : m.segments) segments_.push_back(LiveSegment{std::move(e), nullptr});
+    next_file_number_ = std::max(m.next_file_number, max_gen + 1);
+    wal_checkpoint_ = m.wal_checkpoint;
+    active_ = std::move(replayed);
+    active_bytes_ = replayed_bytes;
+    active_since_ = env_->NowNanos();
+    return absl::OkStatus();
+  }
+}
+
+std::vector<std::pair<int64_t, std::shared_ptr<const RecordBatch>>> Store::SplitByDay(
+    const RecordBatch& batch) {
+  std::vector<std::pair<int64_t, std::shared_ptr<const RecordBatch>>> out;
   std::vector<uint32_t> order = batch.TimeOrder();
   size_t i = 0;
   while (i < order.size()) {
@@ -82,62 +287,338 @@ absl::StatusOr<WriteResult> Store::Write(const RecordBatch& batch, std::string_v
     size_t j = i;
     while (j < order.size() && DayOf(batch.time(order[j])) == day) ++j;
     std::vector<uint32_t> rows(order.begin() + i, order.begin() + j);
-    RETURN_IF_ERROR(write_part(batch.Select(rows)));
+    out.emplace_back(day, std::make_shared<const RecordBatch>(batch.Select(rows)));
     i = j;
   }
+  return out;
+}
+
+void Store::JoinQueue(Writer* w) {
+  writers_.push_back(w);
+  while (!w->done && w != writers_.front()) w->cv.Wait(&mu_);
+}
+
+void Store::LeaveQueue(size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    Writer* w = writers_.front();
+    writers_.pop_front();
+    if (i > 0) {
+      w->done = true;
+      w->cv.Signal();
+    }
+  }
+  if (!writers_.empty()) writers_.front()->cv.Signal();
+}
+
+absl::Status Store::EnsureWal() {
+  if (wal_ != nullptr) return absl::OkStatus();
+  uint64_t gen;
+  {
+    absl::MutexLock l(&mu_);
+    gen = next_file_number_++;
+  }
+  ASSIGN_OR_RETURN(wal_, WalWriter::Create(env_, wal_dir_, gen));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<WriteResult> Store::Write(const RecordBatch& batch, std::string_view tenant) {
+  RETURN_IF_ERROR(ValidateTenant(tenant));
+  if (options_.read_only) return absl::FailedPreconditionError("store is open read-only");
+  WriteResult result;
+  if (batch.empty()) return result;
+  result.records = batch.num_rows();
+  Writer w;
+  w.batch = &batch;
+  w.tenant = std::string(tenant);
+  w.parts = SplitByDay(batch);  // outside the lock: sorting and copying are the writer's own
+
+  absl::MutexLock l(&mu_);
+  JoinQueue(&w);
+  if (w.done) {
+    if (!w.status.ok()) return w.status;
+    return result;
+  }
+  // Leader: take the writers queued behind us (not a WAL rotation), up to a size bound.
+  size_t group = 1, bytes = batch.ByteSize();
+  if (options_.sync != SyncMode::kAlways) {
+    while (group < writers_.size() && writers_[group]->batch != nullptr &&
+           bytes < kMaxGroupBytes) {
+      bytes += writers_[group]->batch->ByteSize();
+      ++group;
+    }
+  }
+  std::vector<Writer*> members(writers_.begin(), writers_.begin() + group);
+  absl::Status s;
+  {
+    mu_.Unlock();
+    s = EnsureWal();
+    for (size_t i = 0; s.ok() && i < members.size(); ++i) {
+      s = wal_->AddBatch(members[i]->tenant, *members[i]->batch);
+    }
+    if (s.ok() && options_.sync != SyncMode::kNone) s = wal_->Sync();
+    if (!s.ok() && wal_ != nullptr) {
+      // The file may end in a partial frame: never append after it; the next write starts a
+      // new generation.
+      wal_->Close().IgnoreError();
+      wal_.reset();
+    }
+    mu_.Lock();
+  }
+  const int64_t now = env_->NowNanos();
+  for (Writer* m : members) {
+    m->status = s;
+    if (!s.ok()) continue;
+    if (active_.empty()) active_since_ = now;
+    for (auto& [day, part] : m->parts) {
+      MemPartition& mp = active_[PartitionKey{m->tenant, day}];
+      mp.bytes += part->ByteSize();
+      mp.records += part->num_rows();
+      active_bytes_ += part->ByteSize();
+      mp.batches.push_back(std::move(part));
+    }
+  }
+  LeaveQueue(group);
+  if (FlushDue()) bg_cv_.Signal();
+  if (!s.ok()) return s;
   return result;
 }
 
-absl::StatusOr<std::vector<std::shared_ptr<const SegmentReader>>> Store::Snapshot(
-    std::string_view tenant, int64_t from, int64_t to, std::vector<std::string>* errors) {
+bool Store::FlushDue() {
+  if (active_.empty()) return false;
+  return active_bytes_ >= options_.memtable_bytes ||
+         env_->NowNanos() - active_since_ >= options_.flush_age_ns;
+}
+
+ManifestData Store::CurrentManifest() {
+  ManifestData m;
+  m.next_file_number = next_file_number_;
+  m.wal_checkpoint = wal_checkpoint_;
+  for (const LiveSegment& s : segments_) m.segments.push_back(s.entry);
+  return m;
+}
+
+absl::Status Store::WriteSegmentFile(const std::string& tenant, const RecordBatch& part,
+                                     SegmentEntry* entry) {
+  uint64_t id;
+  {
+    absl::MutexLock l(&mu_);
+    id = next_file_number_++;
+  }
+  const int64_t day = DayOf(part.time(0));
+  const std::string pdir = PartitionDir(tenant, day);
+  RETURN_IF_ERROR(env_->CreateDirs(pdir));
+  char name[32];
+  std::snprintf(name, sizeof(name), "%016llx", static_cast<unsigned long long>(id));
+  const std::string file = StrCat(name, kSegmentSuffix);
+  SegmentMeta meta;
+  std::string bytes = EncodeSegment(part, options_.segment, &meta);
+  RETURN_IF_ERROR(WriteFileAtomically(env_, JoinPath(pdir, file), bytes));
+  entry->tenant = tenant;
+  entry->path = StrCat("t=", tenant, "/d=", UtcDayString(day * kNanosPerDay), "/", file);
+  entry->records = meta.num_records;
+  entry->min_time = meta.min_time;
+  entry->max_time = meta.max_time;
+  entry->bytes = bytes.size();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<WriteResult> Store::WriteSegments(const RecordBatch& batch,
+                                                 std::string_view tenant) {
   RETURN_IF_ERROR(ValidateTenant(tenant));
-  std::vector<std::shared_ptr<const SegmentReader>> out;
-  const std::string tenant_dir = JoinPath(dir_, StrCat("t=", tenant));
-  auto days = env_->ListDir(tenant_dir);
-  if (!days.ok()) {
-    if (absl::IsNotFound(days.status())) return out;
-    return days.status();
-  }
-  for (const std::string& day : *days) {
-    if (!day.starts_with("d=")) continue;
-    auto day_start = ParseRfc3339(StrCat(day.substr(2), "T00:00:00Z"));
-    if (!day_start) continue;
-    if (*day_start >= to || *day_start + kNanosPerDay <= from) continue;  // partition pruning
-    const std::string day_dir = JoinPath(tenant_dir, day);
-    auto files = env_->ListDir(day_dir);
-    if (!files.ok()) {
-      if (absl::IsNotFound(files.status())) continue;
-      return files.status();
+  if (options_.read_only) return absl::FailedPreconditionError("store is open read-only");
+  WriteResult result;
+  if (batch.empty()) return result;
+  absl::MutexLock fl(&flush_mu_);
+  std::vector<SegmentEntry> added;
+  for (auto& [day, part] : SplitByDay(batch)) {
+    SegmentEntry e;
+    absl::Status s = WriteSegmentFile(std::string(tenant), *part, &e);
+    if (!s.ok()) {
+      for (const SegmentEntry& a : added) env_->RemoveFile(JoinPath(dir_, a.path)).IgnoreError();
+      return s;
     }
-    for (const std::string& f : *files) {
-      if (!f.ends_with(kSegmentSuffix)) continue;
-      std::string path = JoinPath(day_dir, f);
-      std::shared_ptr<const SegmentReader> r;
-      {
-        absl::MutexLock l(&mu_);
-        auto it = readers_.find(path);
-        if (it != readers_.end()) r = it->second;
-      }
-      if (r == nullptr) {
-        auto opened = SegmentReader::Open(env_, path);
-        if (!opened.ok()) {
-          if (errors != nullptr) errors->push_back(std::string(opened.status().message()));
-          continue;
-        }
-        r = std::move(*opened);
-        absl::MutexLock l(&mu_);
-        readers_.emplace(path, r);
-      }
-      if (r->meta().max_time < from || r->meta().min_time >= to) continue;
-      out.push_back(std::move(r));
+    result.records += e.records;
+    result.segments += 1;
+    result.bytes += e.bytes;
+    added.push_back(std::move(e));
+  }
+  ManifestData m;
+  {
+    absl::MutexLock l(&mu_);
+    m = CurrentManifest();
+  }
+  m.segments.insert(m.segments.end(), added.begin(), added.end());
+  if (absl::Status s = WriteManifest(env_, dir_, m); !s.ok()) {
+    for (const SegmentEntry& a : added) env_->RemoveFile(JoinPath(dir_, a.path)).IgnoreError();
+    return s;
+  }
+  absl::MutexLock l(&mu_);
+  for (SegmentEntry& e : added) segments_.push_back(LiveSegment{std::move(e), nullptr});
+  return result;
+}
+
+absl::Status Store::Flush() {
+  if (options_.read_only) return absl::OkStatus();
+  absl::MutexLock fl(&flush_mu_);
+  uint64_t checkpoint = 0;
+  {
+    absl::MutexLock l(&mu_);
+    if (immutable_.empty()) {
+      if (active_.empty()) return absl::OkStatus();
+      // Become the commit leader to switch WAL generations with no append in flight.
+      Writer rot;
+      JoinQueue(&rot);
+      immutable_ = std::move(active_);
+      active_.clear();
+      active_bytes_ = 0;
+      checkpoint = next_file_number_++;
+      std::unique_ptr<WalWriter> old = std::move(wal_);
+      mu_.Unlock();
+      if (old != nullptr) old->Close().IgnoreError();
+      auto fresh = WalWriter::Create(env_, wal_dir_, checkpoint);
+      if (fresh.ok()) wal_ = std::move(*fresh);  // else the next write creates a later one
+      mu_.Lock();
+      LeaveQueue(1);
+      immutable_checkpoint_ = checkpoint;
+    }
+    // Else a previous flush failed and is retried: its records are in WAL generations below
+    // the one created when it began.
+    checkpoint = immutable_checkpoint_;
+  }
+  return FlushImmutable(checkpoint);
+}
+
+absl::Status Store::FlushImmutable(uint64_t checkpoint) {
+  Memtable parts;
+  {
+    absl::MutexLock l(&mu_);
+    parts = immutable_;  // shared batches: a cheap copy
+  }
+  std::vector<SegmentEntry> added;
+  absl::Status s;
+  for (const auto& [key, mp] : parts) {
+    RecordBatch merged = MergeSorted(mp.batches);
+    SegmentEntry e;
+    s = WriteSegmentFile(key.tenant, merged, &e);
+    if (!s.ok()) break;
+    added.push_back(std::move(e));
+  }
+  ManifestData m;
+  if (s.ok()) {
+    absl::MutexLock l(&mu_);
+    m = CurrentManifest();
+    m.wal_checkpoint = checkpoint;
+    m.segments.insert(m.segments.end(), added.begin(), added.end());
+    m.next_file_number = next_file_number_;
+  }
+  if (s.ok()) s = WriteManifest(env_, dir_, m);
+  if (!s.ok()) {
+    // The records stay in the memtable and the WAL; the files written so far are orphans.
+    for (const SegmentEntry& a : added) env_->RemoveFile(JoinPath(dir_, a.path)).IgnoreError();
+    return s;
+  }
+  {
+    // Segments in, memtable out, in one step: a snapshot sees the records exactly once.
+    absl::MutexLock l(&mu_);
+    for (SegmentEntry& e : added) segments_.push_back(LiveSegment{std::move(e), nullptr});
+    immutable_.clear();
+    wal_checkpoint_ = checkpoint;
+    flushes_++;
+  }
+  // WAL generations below the checkpoint are no longer needed.
+  if (auto names = env_->ListDir(wal_dir_); names.ok()) {
+    for (const std::string& n : *names) {
+      uint64_t g = ParseWalFileName(n);
+      if (g > 0 && g < checkpoint) env_->RemoveFile(JoinPath(wal_dir_, n)).IgnoreError();
     }
   }
-  // Newest first; equal max_time by path, so the order is the same on every call.
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+  return absl::OkStatus();
+}
+
+void Store::BackgroundLoop() {
+  int64_t retry_after = 0;
+  absl::MutexLock l(&mu_);
+  while (!stop_) {
+    bg_cv_.WaitWithTimeout(&mu_, absl::Seconds(1));
+    if (stop_) break;
+    const bool due = FlushDue() || !immutable_.empty();
+    if (!due || env_->NowNanos() < retry_after) continue;
+    mu_.Unlock();
+    absl::Status s = Flush();
+    mu_.Lock();
+    // On failure (disk full, I/O error) keep the records where they are and try again later.
+    retry_after = s.ok() ? 0 : env_->NowNanos() + 5 * kNanosPerSecond;
+  }
+}
+
+absl::StatusOr<std::shared_ptr<const StoreSnapshot>> Store::Snapshot(std::string_view tenant,
+                                                                     int64_t from, int64_t to) {
+  RETURN_IF_ERROR(ValidateTenant(tenant));
+  auto snap = std::make_shared<StoreSnapshot>();
+  absl::MutexLock l(&mu_);
+  for (LiveSegment& seg : segments_) {
+    const SegmentEntry& e = seg.entry;
+    if (e.tenant != tenant || e.max_time < from || e.min_time >= to) continue;
+    if (seg.reader == nullptr) {
+      auto r = SegmentReader::Open(env_, JoinPath(dir_, e.path));
+      if (!r.ok()) {
+        snap->errors.push_back(std::string(StatusMessage(r.status())));
+        continue;
+      }
+      seg.reader = std::move(*r);
+    }
+    snap->sources.push_back(std::make_shared<SegmentSource>(seg.reader));
+  }
+  for (const Memtable* mt : {&immutable_, &active_}) {
+    for (const auto& [key, mp] : *mt) {
+      if (key.tenant != tenant || mp.batches.empty()) continue;
+      if ((key.day + 1) * kNanosPerDay <= from || key.day * kNanosPerDay >= to) continue;
+      snap->sources.push_back(std::make_shared<MemSource>(
+          StrCat("memtable:", key.tenant, "/", UtcDayString(key.day * kNanosPerDay),
+                 mt == &immutable_ ? "/flushing" : ""),
+          mp.batches));
+    }
+  }
+  std::sort(snap->sources.begin(), snap->sources.end(), [](const auto& a, const auto& b) {
     if (a->meta().max_time != b->meta().max_time) return a->meta().max_time > b->meta().max_time;
-    return a->path() > b->path();
+    return a->name() > b->name();
   });
-  return out;
+  return std::shared_ptr<const StoreSnapshot>(std::move(snap));
+}
+
+StoreStats Store::Stats() {
+  StoreStats st;
+  std::map<std::pair<std::string, std::string>, StoreStats::Partition> parts;
+  absl::MutexLock l(&mu_);
+  for (const LiveSegment& seg : segments_) {
+    const SegmentEntry& e = seg.entry;
+    std::string day = e.path.substr(e.path.find("/d=") + 3, 10);
+    StoreStats::Partition& p = parts[{e.tenant, day}];
+    p.tenant = e.tenant;
+    p.day = day;
+    p.segments++;
+    p.records += e.records;
+    p.bytes += e.bytes;
+    st.segments++;
+    st.segment_records += e.records;
+    st.segment_bytes += e.bytes;
+  }
+  for (auto& [k, p] : parts) st.partitions.push_back(p);
+  for (const Memtable* mt : {&immutable_, &active_}) {
+    for (const auto& [key, mp] : *mt) {
+      st.memtable_records += mp.records;
+      st.memtable_bytes += mp.bytes;
+    }
+  }
+  if (auto names = env_->ListDir(wal_dir_); names.ok()) {
+    for (const std::string& n : *names) {
+      if (ParseWalFileName(n) == 0) continue;
+      st.wal_files++;
+      if (auto size = env_->FileSize(JoinPath(wal_dir_, n)); size.ok()) st.wal_bytes += *size;
+    }
+  }
+  st.flushes = flushes_;
+  return st;
 }
 
 }  // namespace lode::storage

@@ -37,7 +37,7 @@ std::vector<std::string> StoredRows(storage::Store* store, std::string_view tena
   EXPECT_TRUE(snap.ok()) << snap.status();
   if (!snap.ok()) return rows;
   RecordBatch b;
-  for (const auto& seg : *snap) {
+  for (const auto& seg : (*snap)->sources) {
     for (size_t i = 0; i < seg->num_blocks(); ++i) {
       EXPECT_TRUE(seg->ReadBlock(i, &b).ok());
       for (uint32_t r = 0; r < b.num_rows(); ++r) {
@@ -190,9 +190,9 @@ TEST_F(HttpServerTest, TextLinesAreMessagesStampedWithIngestTime) {
   EXPECT_EQ(r.body, R"({"stored":3,"rejected":0,"errors":[]})");
   auto snap = store_->Snapshot("default", INT64_MIN, INT64_MAX);
   ASSERT_TRUE(snap.ok());
-  ASSERT_EQ(snap->size(), 1u);
+  ASSERT_EQ((*snap)->sources.size(), 1u);
   RecordBatch b;
-  ASSERT_TRUE((*snap)[0]->ReadBlock(0, &b).ok());
+  ASSERT_TRUE((*snap)->sources[0]->ReadBlock(0, &b).ok());
   ASSERT_EQ(b.num_rows(), 3u);
   std::vector<std::string> msgs;
   for (uint32_t i = 0; i < 3; ++i) {

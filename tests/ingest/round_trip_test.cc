@@ -121,15 +121,16 @@ class RoundTripTest : public ::testing::Test {
     }
     EXPECT_EQ(parser.stats().rejected, 0u)
         << (parser.stats().errors.empty() ? "" : parser.stats().errors[0].reason);
-    auto w = (*store)->Write(batch);
+    auto w = (*store)->WriteSegments(batch);
     EXPECT_TRUE(w.ok()) << w.status();
     auto snap = (*store)->Snapshot(storage::kDefaultTenant, INT64_MIN, INT64_MAX);
     EXPECT_TRUE(snap.ok());
     std::vector<std::string> rows;
     // Oldest first, so that equal-time text lines keep their input order.
-    std::reverse(snap->begin(), snap->end());
+    std::vector<std::shared_ptr<const storage::BlockSource>> sources = (*snap)->sources;
+    std::reverse(sources.begin(), sources.end());
     RecordBatch b;
-    for (const auto& seg : *snap) {
+    for (const auto& seg : sources) {
       for (size_t i = 0; i < seg->num_blocks(); ++i) {
         EXPECT_TRUE(seg->ReadBlock(i, &b).ok());
         for (auto& r : lode::testing::AllRows(b)) rows.push_back(std::move(r));

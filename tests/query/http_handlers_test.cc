@@ -159,7 +159,9 @@ class FixedClockEnv : public storage::EnvWrapper {
 
 TEST_F(HandleQueryTest, SinceUsesTheStoreClock) {
   FixedClockEnv env(*ParseRfc3339("2026-01-01T00:50:00Z"));
-  auto store = storage::Store::Open(&env, dir_.path());
+  storage::StoreOptions ro;  // the fixture's store holds the directory; read beside it
+  ro.read_only = true;
+  auto store = storage::Store::Open(&env, dir_.path(), ro);
   ASSERT_TRUE(store.ok());
   HttpRequest req;
   req.params = {{"since", "10s"}, {"count", "1"}};

@@ -133,7 +133,7 @@ TEST_P(QueryCasesTest, Run) {
       ASSERT_EQ(parser.stats().rejected, 0u)
           << GetParam() << ":" << d.line << ": input line rejected: "
           << (parser.stats().errors.empty() ? "" : parser.stats().errors[0].reason);
-      auto w = (*store)->Write(batch);
+      auto w = (*store)->WriteSegments(batch);
       ASSERT_TRUE(w.ok()) << w.status();
     }
     for (const Case& c : d.cases) {

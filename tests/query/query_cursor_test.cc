@@ -76,7 +76,7 @@ TEST_P(CursorRandomTest, MatchesBruteForce) {
     for (uint32_t r = 0; r < b.num_rows(); ++r) {
       if (seen.insert(b.time(r)).second) unique.AppendRowFrom(b, r);
     }
-    ASSERT_TRUE(store->Write(unique).ok());
+    ASSERT_TRUE(store->WriteSegments(unique).ok());
     written.push_back(std::move(unique));
   }
   const std::vector<std::string> queries = {
@@ -135,7 +135,7 @@ TEST(QueryCursorTest, LimitStopsEarly) {
     b.AddInt("i", i);
     b.EndRow(int64_t{1'700'000'000} * kNanosPerSecond + i, i % 2 == 0 ? "even" : "odd");
   }
-  ASSERT_TRUE(store->Write(b).ok());
+  ASSERT_TRUE(store->WriteSegments(b).ok());
   SearchOptions o;
   o.limit = 150;
   auto c = QueryCursor::Open(store.get(), Compile("even"), o);
@@ -172,7 +172,7 @@ TEST(QueryCursorTest, TiesAreDeterministic) {
     b.BeginRow();
     b.EndRow(1000, "row" + std::to_string(i));
   }
-  ASSERT_TRUE(store->Write(b).ok());
+  ASSERT_TRUE(store->WriteSegments(b).ok());
   for (uint64_t limit : {0, 4}) {
     SearchOptions o;
     o.limit = limit;
@@ -215,7 +215,7 @@ TEST(QueryCursorTest, CorruptDataIsSkippedWithAWarning) {
     RecordBatch b;
     b.BeginRow();
     b.EndRow(int64_t{1'700'000'000} * kNanosPerSecond + s, "segment" + std::to_string(s));
-    ASSERT_TRUE(store->Write(b).ok());
+    ASSERT_TRUE(store->WriteSegments(b).ok());
   }
   std::vector<std::string> files = SegmentFiles(dir.path());
   ASSERT_EQ(files.size(), 3u);
@@ -225,6 +225,7 @@ TEST(QueryCursorTest, CorruptDataIsSkippedWithAWarning) {
   Corrupt(files[2], -1);
 
   // A fresh store, so no reader is cached from before the damage.
+  store.reset();
   auto fresh = OpenStore(dir.path(), 8192);
   QueryRequest req;
   std::string out, err;

@@ -1,0 +1,63 @@
+// A readable set of time-ordered blocks of records: a segment file or a memtable partition.
+// Queries scan BlockSources, so records are searchable from the moment they are acknowledged,
+// before any flush.
+//
+// Thread-safe for reads. Shared by snapshots through shared_ptr.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/record_batch.h"
+#include "storage/segment_format.h"
+#include "storage/segment_reader.h"
+
+namespace lode::storage {
+
+class BlockSource {
+ public:
+  virtual ~BlockSource() = default;
+  // A file path, or "memtable:<tenant>/<day>", for messages.
+  virtual const std::string& name() const = 0;
+  // Records, time range and per-block row counts and time ranges (`chunks` may be empty).
+  virtual const SegmentMeta& meta() const = 0;
+  size_t num_blocks() const { return meta().blocks.size(); }
+  // The block, when it is already in memory (no copy); nullptr otherwise.
+  virtual const RecordBatch* PeekBlock(size_t i) const { return nullptr; }
+  // Decodes block `i` into `out`. DataLoss when it is corrupt.
+  virtual absl::Status ReadBlock(size_t i, RecordBatch* out) const = 0;
+};
+
+// A segment file as a BlockSource.
+class SegmentSource final : public BlockSource {
+ public:
+  explicit SegmentSource(std::shared_ptr<const SegmentReader> reader)
+      : reader_(std::move(reader)) {}
+  const std::string& name() const override { return reader_->path(); }
+  const SegmentMeta& meta() const override { return reader_->meta(); }
+  absl::Status ReadBlock(size_t i, RecordBatch* out) const override {
+    return reader_->ReadBlock(i, out);
+  }
+  const SegmentReader& reader() const { return *reader_; }
+
+ private:
+  std::shared_ptr<const SegmentReader> reader_;
+};
+
+// Immutable in-memory batches (each sorted by time) as a BlockSource, one block per batch.
+class MemSource final : public BlockSource {
+ public:
+  MemSource(std::string name, std::vector<std::shared_ptr<const RecordBatch>> batches);
+  const std::string& name() const override { return name_; }
+  const SegmentMeta& meta() const override { return meta_; }
+  const RecordBatch* PeekBlock(size_t i) const override { return batches_[i].get(); }
+  absl::Status ReadBlock(size_t i, RecordBatch* out) const override;
+
+ private:
+  std::string name_;
+  std::vector<std::shared_ptr<const RecordBatch>> batches_;
+  SegmentMeta meta_;
+};
+
+}  // namespace lode::storage
