@@ -10,6 +10,10 @@ absl::StatusOr<Flags> Flags::Parse(int argc, char** argv, const std::set<std::st
   bool flags_done = false;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
+    if (!flags_done && a == "-h" && bool_flags.count("help")) {
+      f.present_.insert("help");
+      continue;
+    }
     if (flags_done || a.size() < 2 || a[0] != '-' || a == "-") {
       f.positional_.push_back(a);
       continue;

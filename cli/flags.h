@@ -1,5 +1,6 @@
 // A small command-line flag parser for the `lode` subcommands: `--name value`, `--name=value`,
-// boolean `--name`, and positional arguments (everything else; `--` ends flags).
+// boolean `--name`, `-h` for `--help`, and positional arguments (everything else, including
+// other single-dash words such as the query `-error`; `--` ends flags).
 #pragma once
 
 #include <map>

@@ -25,8 +25,12 @@ records (timestamp from _time, @timestamp, timestamp, time or ts; message from _
 msg or log; other keys become fields); with --format auto (the default) a line that does not
 start with '{' is a plain-text message stamped with the ingest time.
 
-A summary goes to stderr. Exit status: 0 all lines stored, 1 some lines rejected (the others are
-stored), 2 usage or I/O error.
+A summary goes to stderr. Exit status: 0 all lines stored; 1 some lines rejected (the others
+are stored); 2 usage or I/O error. Every input is opened before anything is stored, so a missing
+file stores nothing; a read error part-way keeps what was stored before it (the summary says
+how much).
+
+The directory must not be in use by a running `lode serve` (send it the lines over HTTP).
 )";
 
 constexpr size_t kReadChunk = 4 << 20;    // bytes read per call
@@ -136,15 +140,6 @@ int RunIngest(int argc, char** argv) {
     std::fprintf(stderr, "lode ingest: %s\n", std::string(StatusMessage(format.status())).c_str());
     return 2;
   }
-  storage::Env* env = storage::Env::Default();
-  storage::StoreOptions store_options;
-  store_options.background = false;
-  auto store = storage::Store::Open(env, *data, store_options);
-  if (!store.ok()) {
-    std::fprintf(stderr, "lode ingest: opening %s: %s\n", data->c_str(),
-                 std::string(StatusMessage(store.status())).c_str());
-    return 2;
-  }
   std::string tenant = flags->GetOr("tenant", std::string(storage::kDefaultTenant));
   if (auto s = storage::ValidateTenant(tenant); !s.ok()) {
     std::fprintf(stderr, "lode ingest: %s\n", std::string(StatusMessage(s)).c_str());
@@ -153,22 +148,48 @@ int RunIngest(int argc, char** argv) {
   std::vector<std::string> inputs = flags->positional();
   if (inputs.empty()) inputs.push_back("-");
 
-  IngestRun run(store->get(), tenant, *format);
-  bool io_error = false;
+  // Open every input before storing anything, so a mistyped path costs nothing and a rerun
+  // does not store the other files twice.
+  std::vector<int> fds;
   for (const std::string& in : inputs) {
-    run.SetNow(env->NowNanos());
     if (in == "-") {
-      if (!run.ReadFd(STDIN_FILENO, "<stdin>")) io_error = true;
+      fds.push_back(STDIN_FILENO);
       continue;
     }
     int fd = ::open(in.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-      std::fprintf(stderr, "lode ingest: open %s: %s\n", in.c_str(), std::strerror(errno));
-      io_error = true;
-      continue;
+      std::fprintf(stderr, "lode ingest: open %s: %s (nothing was stored)\n", in.c_str(),
+                   std::strerror(errno));
+      for (int f : fds) {
+        if (f != STDIN_FILENO) ::close(f);
+      }
+      return 2;
     }
-    if (!run.ReadFd(fd, in)) io_error = true;
-    ::close(fd);
+    fds.push_back(fd);
+  }
+  storage::Env* env = storage::Env::Default();
+  storage::StoreOptions store_options;
+  store_options.background = false;
+  auto store = storage::Store::Open(env, *data, store_options);
+  if (!store.ok()) {
+    std::fprintf(stderr, "lode ingest: opening %s: %s\n", data->c_str(),
+                 std::string(StatusMessage(store.status())).c_str());
+    if (absl::IsFailedPrecondition(store.status())) {
+      std::fprintf(stderr,
+                   "lode ingest: a running `lode serve` owns it: send the lines to it instead, "
+                   "e.g. curl --data-binary @FILE http://HOST:PORT/ingest/ndjson\n");
+    }
+    for (int f : fds) {
+      if (f != STDIN_FILENO) ::close(f);
+    }
+    return 2;
+  }
+  IngestRun run(store->get(), tenant, *format);
+  bool io_error = false;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    run.SetNow(env->NowNanos());
+    if (!run.ReadFd(fds[i], inputs[i] == "-" ? "<stdin>" : inputs[i])) io_error = true;
+    if (fds[i] != STDIN_FILENO) ::close(fds[i]);
   }
   if (!run.Flush()) io_error = true;
   const Totals& t = run.totals();
@@ -178,9 +199,9 @@ int RunIngest(int argc, char** argv) {
   }
   if (!flags->Has("quiet")) {
     std::fprintf(stderr,
-                 "lode ingest: read %llu lines (%.1f MB), stored %llu, rejected %llu; "
+                 "lode ingest: read %llu line%s (%.1f MB), stored %llu, rejected %llu; "
                  "%llu segment(s), %.1f MB on disk\n",
-                 static_cast<unsigned long long>(t.lines), t.bytes_in / 1e6,
+                 static_cast<unsigned long long>(t.lines), t.lines == 1 ? "" : "s", t.bytes_in / 1e6,
                  static_cast<unsigned long long>(t.stored),
                  static_cast<unsigned long long>(t.rejected),
                  static_cast<unsigned long long>(t.segments), t.bytes_out / 1e6);

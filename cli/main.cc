@@ -17,11 +17,12 @@ commands:
   serve    run the server: HTTP ingest and query API
            lode serve --data DIR --http 127.0.0.1:9428
   ingest   store NDJSON or plain-text log lines from files or stdin
-           lode ingest --data DIR [--format auto|ndjson|text] [FILE ...|-]
+           lode ingest --data DIR [--format auto|ndjson|text] [--tenant NAME] [FILE ...|-]
   query    search stored records, newest first
            lode query --data DIR [--since 15m] [--from T] [--to T] [--limit N] [--count]
-                      [--output ndjson|table] 'QUERY'
-  help     this text; `lode <command> --help` for a command's flags
+                      [--output ndjson|table] [--tenant NAME] 'QUERY'
+  help     this text; `lode help <command>` or `lode <command> --help` for its flags
+  version  the version
 )";
 
 bool CpuSupported() {
@@ -52,6 +53,14 @@ int main(int argc, char** argv) {
   }
   std::string cmd = argv[1];
   if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+    if (argc > 2) {
+      std::string sub = argv[2];
+      static char help_flag[] = "--help";
+      char* args[] = {help_flag, nullptr};
+      if (sub == "ingest") return lode::cli::RunIngest(1, args);
+      if (sub == "query") return lode::cli::RunQuery(1, args);
+      if (sub == "serve") return lode::cli::RunServe(1, args);
+    }
     std::fputs(kUsage, stdout);
     return 0;
   }

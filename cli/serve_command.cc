@@ -253,6 +253,8 @@ int RunServe(int argc, char** argv) {
   });
   srv.Route("GET", "/api/v1/query",
             [st](const HttpRequest& r) { return query::HandleQuery(st, r); });
+  srv.Route("POST", "/api/v1/query",
+            [st](const HttpRequest& r) { return query::HandleQuery(st, r); });
   srv.Route("GET", "/health", [](const HttpRequest&) {
     HttpResponse r;
     r.body = R"({"status":"ok"})";

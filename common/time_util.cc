@@ -164,6 +164,12 @@ std::optional<int64_t> EpochToNanos(double v) {
 
 std::optional<int64_t> ParseTimestamp(std::string_view s) {
   if (s.size() >= 16 && s[4] == '-') return ParseRfc3339(s);
+  if (s.size() == 10 && s[4] == '-' && s[7] == '-') {
+    // A date alone: midnight UTC.
+    std::string full(s);
+    full += "T00:00:00Z";
+    return ParseRfc3339(full);
+  }
   // Epoch number: [-]digits[.digits]
   if (s.empty() || s.size() > 40) return std::nullopt;
   size_t i = 0;

@@ -21,7 +21,8 @@ std::optional<int64_t> ParseRfc3339(std::string_view s);
 std::optional<int64_t> EpochToNanos(double v);
 std::optional<int64_t> EpochToNanos(int64_t v);
 
-// Parses a timestamp given as text: RFC 3339, or an epoch number (integer or decimal) as above.
+// Parses a timestamp given as text: RFC 3339, a date alone (`2026-11-27`, midnight UTC), or an
+// epoch number (integer or decimal) as above.
 std::optional<int64_t> ParseTimestamp(std::string_view s);
 
 // `2026-11-27T10:00:00.123456789Z`: always nine fraction digits, always UTC.

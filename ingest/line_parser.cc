@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -158,8 +159,19 @@ struct LineParser::Impl {
   }
 
   simdjson::error_code AddNumber(od::value v, RecordBatch* out) {
+    const std::string_view raw = TrimSpace(v.raw_json_token());
     od::number n;
-    if (auto e = v.get_number().get(n)) return e;
+    if (v.get_number().get(n)) {
+      // Valid JSON beyond int64 and double (huge integers, 1e400): keep the value as a double
+      // when it is finite, else as its text; never reject the record for it.
+      double d = std::strtod(std::string(raw).c_str(), nullptr);
+      if (std::isfinite(d)) {
+        out->AddDouble(key, d);
+      } else {
+        out->AddString(key, raw);
+      }
+      return simdjson::SUCCESS;
+    }
     if (n.is_int64()) {
       out->AddInt(key, n.get_int64());
     } else {
@@ -226,11 +238,20 @@ struct LineParser::Impl {
       if (auto e = field.unescaped_key().get(k)) return fail(e, " (in a key)");
       od::value v;
       if (auto e = field.value().get(v)) return fail(e, "");
+      // A repeated key: the last occurrence wins, as for ordinary fields.
       int ti = KeyIndex(kTimeKeys, k);
-      if (ti >= 0 && !time_c[ti].present && Capture(v, true, &time_c[ti])) continue;
+      if (ti >= 0 && Capture(v, true, &time_c[ti])) continue;
       int mi = KeyIndex(kMsgKeys, k);
-      if (mi >= 0 && !msg_c[mi].present && Capture(v, false, &msg_c[mi])) continue;
-      key.assign(k);
+      if (mi >= 0 && Capture(v, false, &msg_c[mi])) continue;
+      // `_time` and `_msg` name the record's own timestamp and message on output; a value under
+      // those keys that is not a usable timestamp or message is kept as `_time_raw`/`_msg_raw`.
+      if (k == "_time") {
+        key.assign("_time_raw");
+      } else if (k == "_msg") {
+        key.assign("_msg_raw");
+      } else {
+        key.assign(k);
+      }
       if (auto e = AddValue(v, 1, out)) {
         return fail(e, StrCat(" at field '", SanitizeUtf8(key), "'"));
       }
@@ -284,6 +305,12 @@ struct LineParser::Impl {
       if (!c.present) continue;
       if (!have_msg) {
         msg = c.text;
+        // Docker's json-file and many shippers end `log` with the line's newline: drop one.
+        if (msg.ends_with("\r\n")) {
+          msg.remove_suffix(2);
+        } else if (msg.ends_with('\n')) {
+          msg.remove_suffix(1);
+        }
         have_msg = true;
       } else {
         out->AddString(kMsgKeys[i], c.text);
@@ -353,6 +380,10 @@ uint64_t LineParser::Parse(std::string_view data, uint64_t first_line, int64_t n
     if (impl_->ParseJson(doc, readable, now_ns, out, &reason)) {
       ++stats_.accepted;
     } else {
+      if (format_ == InputFormat::kAuto) {
+        reason += " (the line starts with '{', so it was read as JSON; --format text stores such "
+                  "lines as plain text)";
+      }
       ++stats_.rejected;
       if (stats_.errors.size() < ParseStats::kMaxKeptErrors) {
         stats_.errors.push_back({this_line, reason});

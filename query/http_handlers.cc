@@ -1,11 +1,14 @@
 #include "query/http_handlers.h"
 
+#include <algorithm>
+
 #include <memory>
 #include <optional>
 #include <string_view>
 
 #include "common/json_writer.h"
 #include "common/strings.h"
+#include "common/url.h"
 #include "query/filter.h"
 #include "query/parser.h"
 #include "query/query_cursor.h"
@@ -65,7 +68,39 @@ struct StreamState {
 
 }  // namespace
 
-HttpResponse HandleQuery(storage::Store* store, const HttpRequest& req) {
+HttpResponse HandleQuery(storage::Store* store, const HttpRequest& request) {
+  // POST takes the same parameters as an HTML form body (long queries do not fit in a URL).
+  HttpRequest form;
+  const HttpRequest* with_params = &request;
+  if (request.method == "POST" && !request.body.empty()) {
+    auto ct = request.headers.find("content-type");
+    if (ct != request.headers.end() &&
+        !ct->second.starts_with("application/x-www-form-urlencoded")) {
+      return JsonError(415, "POST a form body (application/x-www-form-urlencoded), e.g. "
+                            "curl --data-urlencode 'q=...'");
+    }
+    form.params = request.params;
+    if (!ParseQueryString(request.body, &form.params)) {
+      return JsonError(400, "malformed form body: a '%' not followed by two hex digits");
+    }
+    form.headers = request.headers;
+    with_params = &form;
+  }
+  const HttpRequest& req = *with_params;
+  // A misspelled parameter must not silently widen the search. Names starting with '_' are
+  // left to clients (cache busters).
+  static constexpr std::string_view kKnown[] = {"q", "query", "from", "to", "since",
+                                                "limit", "count", "tenant"};
+  for (const auto& [name, value] : req.params) {
+    if (name.starts_with("_")) continue;
+    if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown)) {
+      return JsonError(400, StrCat("unknown parameter '", name,
+                                   "' (expected q, from, to, since, limit, count, tenant)"));
+    }
+  }
+  if (Param(req, "q") && Param(req, "query")) {
+    return JsonError(400, "give the query as q or as query, not both");
+  }
   SearchOptions options;
   if (auto t = Param(req, "tenant")) {
     options.tenant = std::string(*t);
@@ -94,7 +129,8 @@ HttpResponse HandleQuery(storage::Store* store, const HttpRequest& req) {
       return JsonError(400, StrCat("invalid count '", *c, "': expected 1, true, 0 or false"));
     }
   }
-  const std::string_view text = Param(req, "q").value_or("");
+  // `query` is accepted as a synonym of `q` (the name Loki and VictoriaLogs use).
+  const std::string_view text = Param(req, "q").value_or(Param(req, "query").value_or(""));
   QueryError qe;
   absl::StatusOr<Query> q = ParseQuery(text, &qe);
   if (!q.ok()) return JsonError(400, qe.ToString(), qe.position);

@@ -17,9 +17,11 @@ bool IsHighByte(char c) { return static_cast<unsigned char>(c) >= 0x80; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 // A field name starts with a letter, '_' or '@' (so `10:30:00` stays a word) and continues with
-// letters, digits, '_', '.', '@', '-'.
+// letters, digits, '_', '.', '@', '-', '/' (Kubernetes labels: app.kubernetes.io/name).
 bool IsFieldStart(char c) { return IsAlpha(c) || c == '_' || c == '@' || IsHighByte(c); }
-bool IsFieldChar(char c) { return IsFieldStart(c) || IsDigit(c) || c == '.' || c == '-'; }
+bool IsFieldChar(char c) {
+  return IsFieldStart(c) || IsDigit(c) || c == '.' || c == '-' || c == '/';
+}
 
 // Stage names the language reserves for the next steps (docs/QUERY.md).
 constexpr std::string_view kPlannedStages[] = {"fields", "sort", "limit", "head",

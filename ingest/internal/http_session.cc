@@ -9,7 +9,7 @@
 #include <boost/asio/write.hpp>
 
 #include "common/strings.h"
-#include "ingest/internal/url.h"
+#include "common/url.h"
 
 namespace lode::ingest::internal {
 namespace {

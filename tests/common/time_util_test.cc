@@ -56,6 +56,8 @@ TEST(TimeUtil, EpochUnitsByMagnitude) {
   EXPECT_EQ(ParseTimestamp("1795773600.25"), kBase + 250'000'000);
   EXPECT_EQ(ParseTimestamp("1795773600123.5"), kBase + 123'500'000);
   EXPECT_EQ(ParseTimestamp("0"), 0);
+  EXPECT_EQ(ParseTimestamp("2026-11-27"), *ParseRfc3339("2026-11-27T00:00:00Z"));
+  EXPECT_FALSE(ParseTimestamp("2026-11-32").has_value());
   EXPECT_EQ(ParseTimestamp("-1"), -kS);
   EXPECT_EQ(EpochToNanos(int64_t{1795773600}), kBase);
   EXPECT_EQ(EpochToNanos(1795773600.5), kBase + 500'000'000);

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "ingest/internal/json_util.h"
-#include "ingest/internal/url.h"
+#include "common/url.h"
 
 namespace lode::ingest::internal {
 namespace {

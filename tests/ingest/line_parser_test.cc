@@ -105,8 +105,12 @@ TEST(LineParser, MalformedLinesAreRejectedWithLineNumbersOthersStored) {
       p.stats.errors[1].reason.rfind("invalid JSON: unterminated string starting at column 8", 0),
       0u)
       << p.stats.errors[1].reason;
-  EXPECT_EQ(p.stats.errors[2].reason,
-            "invalid JSON: unexpected content after the object at column 13");
+  EXPECT_EQ(p.stats.errors[2].reason.rfind(
+                "invalid JSON: unexpected content after the object at column 13 (the line starts "
+                "with '{', so it was read as JSON",
+                0),
+            0u)
+      << p.stats.errors[2].reason;
   EXPECT_EQ(p.rows[0], "1000000000|ok1|");  // small epochs are seconds
   EXPECT_EQ(p.rows[3], "2000000000|ok2|");
 
@@ -161,6 +165,27 @@ TEST(LineParser, InvalidUtf8IsReplacedNotRejected) {
   ASSERT_EQ(p.rows.size(), 2u) << (p.stats.errors.empty() ? "" : p.stats.errors[0].reason);
   EXPECT_EQ(p.rows[0], "1000000000|bad " + rep + " byte|k" + rep + ":string=v" + rep + ";");
   EXPECT_EQ(p.rows[1], T(kNow) + "|text " + rep + " here|");
+}
+
+TEST(LineParser, ReservedNamesNeverShadowTimeAndMessage) {
+  EXPECT_EQ(One(R"({"_msg":"real","_time":false})"), T(kNow) + "|real|_time_raw:bool=false;");
+  EXPECT_EQ(One(R"({"_time":0,"msg":"m","_msg":5})"), "0|m|_msg_raw:int64=5;");
+  EXPECT_EQ(One(R"({"_time":0,"_msg":["a"]})"), "0||_msg_raw:string=[\"a\"];");
+  // A repeated message key: the last one wins, as for any other key.
+  EXPECT_EQ(One(R"({"_time":0,"msg":"a","msg":"b"})"), "0|b|");
+}
+
+TEST(LineParser, NumbersBeyondInt64AndDoubleAreKept) {
+  EXPECT_EQ(
+      One(R"({"_time":0,"v":123456789012345678901234567890,"w":1e400,"x":-9223372036854775809})"),
+      "0||v:double=1.2345678901234568e+29;w:string=1e400;x:double=-9.2233720368547758e+18;");
+}
+
+TEST(LineParser, OneTrailingNewlineOfTheMessageIsDropped) {
+  EXPECT_EQ(One(R"({"log":"docker line\n","stream":"stdout","time":"2026-11-27T10:00:00.123Z"})"),
+            T(kT) + "|docker line|stream:string=stdout;");
+  EXPECT_EQ(One(R"({"_time":0,"msg":"two\n\n"})"), "0|two\n|");
+  EXPECT_EQ(One(R"({"_time":0,"msg":"crlf\r\n"})"), "0|crlf|");
 }
 
 TEST(LineParser, TextFormatKeepsJsonLookingLinesVerbatim) {

@@ -277,7 +277,9 @@ TEST_F(StoreTest, ConcurrentWritersEachAcknowledgedOnce) {
         b.AddInt("seq", i);
         b.EndRow(kT0 + i, "m" + std::to_string(t) + "-" + std::to_string(i));
         if (store->Write(b).ok()) sent[t].push_back(lode::testing::RowText(b, 0));
-        if (t == 0 && i == kWrites / 2) ASSERT_TRUE(store->Flush().ok());
+        if (t == 0 && i == kWrites / 2) {
+          ASSERT_TRUE(store->Flush().ok());
+        }
       }
     });
   }

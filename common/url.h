@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace lode::ingest::internal {
+namespace lode {
 
 // Percent-decodes `in` into `out` (replacing its contents). With `plus_is_space`, '+' decodes to
 // ' ' (application/x-www-form-urlencoded, used for query strings; not for paths). Returns false
@@ -17,4 +17,4 @@ bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out);
 // occurrence wins. Returns false on a malformed percent-escape (`out` is then partly filled).
 bool ParseQueryString(std::string_view query, std::map<std::string, std::string>* out);
 
-}  // namespace lode::ingest::internal
+}  // namespace lode

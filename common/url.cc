@@ -1,6 +1,6 @@
-#include "ingest/internal/url.h"
+#include "common/url.h"
 
-namespace lode::ingest::internal {
+namespace lode {
 namespace {
 
 int HexValue(char c) {
@@ -52,4 +52,4 @@ bool ParseQueryString(std::string_view query, std::map<std::string, std::string>
   return true;
 }
 
-}  // namespace lode::ingest::internal
+}  // namespace lode
