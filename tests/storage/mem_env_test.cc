@@ -498,6 +498,7 @@ TEST(MemEnvTest, ConcurrentWritersAndReaders) {
   constexpr int kAppends = 300;
   auto chunk = [](int t, int i) { return StrCat("<", t, ":", i, ">"); };
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     ASSERT_TRUE(env.CreateDirs(StrCat("t", t)).ok());
   }
