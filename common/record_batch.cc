@@ -158,7 +158,8 @@ RecordBatch RecordBatch::Select(const std::vector<uint32_t>& rows) const {
       if (p >= 0) hits.emplace_back(static_cast<uint32_t>(p), static_cast<uint32_t>(i));
     }
     if (hits.empty()) continue;
-    std::sort(hits.begin(), hits.end());
+    // Selections that keep row order (time-sorted input, ranges) need no sort.
+    if (!std::is_sorted(hits.begin(), hits.end())) std::sort(hits.begin(), hits.end());
     Column* dst = out.MutableColumn(c.name, c.type);
     for (auto [nr, vi] : hits) {
       dst->rows.push_back(nr);
