@@ -201,8 +201,8 @@ int RunIngest(int argc, char** argv) {
     std::fprintf(stderr,
                  "lode ingest: read %llu line%s (%.1f MB), stored %llu, rejected %llu; "
                  "%llu segment(s), %.1f MB on disk\n",
-                 static_cast<unsigned long long>(t.lines), t.lines == 1 ? "" : "s", t.bytes_in / 1e6,
-                 static_cast<unsigned long long>(t.stored),
+                 static_cast<unsigned long long>(t.lines), t.lines == 1 ? "" : "s",
+                 t.bytes_in / 1e6, static_cast<unsigned long long>(t.stored),
                  static_cast<unsigned long long>(t.rejected),
                  static_cast<unsigned long long>(t.segments), t.bytes_out / 1e6);
   }

@@ -13,9 +13,9 @@
 
 #include "cli/commands.h"
 #include "cli/flags.h"
-#include "common/time_util.h"
 #include "common/http_types.h"
 #include "common/strings.h"
+#include "common/time_util.h"
 #include "ingest/http_server.h"
 #include "ingest/ingest_handlers.h"
 #include "ingest/line_parser.h"
@@ -150,7 +150,8 @@ std::string Text(const absl::Status& s) { return std::string(StatusMessage(s)); 
 }  // namespace
 
 int RunServe(int argc, char** argv) {
-  auto flags = Flags::Parse(argc, argv, {"data", "http", "http-threads", "max-body", "sync", "flush-interval"}, {"help"});
+  auto flags = Flags::Parse(
+      argc, argv, {"data", "http", "http-threads", "max-body", "sync", "flush-interval"}, {"help"});
   if (!flags.ok()) {
     std::fprintf(stderr, "lode serve: %s\n\n%s", Text(flags.status()).c_str(), kHelp);
     return 2;

@@ -381,8 +381,9 @@ uint64_t LineParser::Parse(std::string_view data, uint64_t first_line, int64_t n
       ++stats_.accepted;
     } else {
       if (format_ == InputFormat::kAuto) {
-        reason += " (the line starts with '{', so it was read as JSON; --format text stores such "
-                  "lines as plain text)";
+        reason +=
+            " (the line starts with '{', so it was read as JSON; --format text stores such "
+            "lines as plain text)";
       }
       ++stats_.rejected;
       if (stats_.errors.size() < ParseStats::kMaxKeptErrors) {

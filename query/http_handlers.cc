@@ -1,7 +1,6 @@
 #include "query/http_handlers.h"
 
 #include <algorithm>
-
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -76,8 +75,9 @@ HttpResponse HandleQuery(storage::Store* store, const HttpRequest& request) {
     auto ct = request.headers.find("content-type");
     if (ct != request.headers.end() &&
         !ct->second.starts_with("application/x-www-form-urlencoded")) {
-      return JsonError(415, "POST a form body (application/x-www-form-urlencoded), e.g. "
-                            "curl --data-urlencode 'q=...'");
+      return JsonError(415,
+                       "POST a form body (application/x-www-form-urlencoded), e.g. "
+                       "curl --data-urlencode 'q=...'");
     }
     form.params = request.params;
     if (!ParseQueryString(request.body, &form.params)) {
@@ -89,8 +89,8 @@ HttpResponse HandleQuery(storage::Store* store, const HttpRequest& request) {
   const HttpRequest& req = *with_params;
   // A misspelled parameter must not silently widen the search. Names starting with '_' are
   // left to clients (cache busters).
-  static constexpr std::string_view kKnown[] = {"q", "query", "from", "to", "since",
-                                                "limit", "count", "tenant"};
+  static constexpr std::string_view kKnown[] = {"q",     "query", "from",  "to",
+                                                "since", "limit", "count", "tenant"};
   for (const auto& [name, value] : req.params) {
     if (name.starts_with("_")) continue;
     if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown)) {

@@ -103,7 +103,7 @@ class QueryCursor {
   const SearchOptions options_;
   std::shared_ptr<const storage::StoreSnapshot> snapshot_;
   const std::vector<std::shared_ptr<const storage::BlockSource>>& segments_;  // snapshot_'s
-  size_t seg_ = 0;          // current segment
+  size_t seg_ = 0;                                                            // current segment
   size_t blocks_left_ = 0;  // unread blocks of the current segment; the next is blocks_left_-1
   std::vector<int64_t> prefix_max_;  // [b]: newest max_time among blocks 0..b of the segment
 

@@ -1,8 +1,8 @@
 #include "query/result_formatter.h"
 
+#include "common/json_writer.h"
 #include "common/strings.h"
 #include "common/time_util.h"
-#include "common/json_writer.h"
 
 namespace lode::query {
 namespace {

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+
 #include "common/record_batch.h"
 
 namespace lode::storage {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+
 #include "common/record_batch.h"
 #include "storage/segment_format.h"
 #include "storage/segment_reader.h"

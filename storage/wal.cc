@@ -105,8 +105,8 @@ absl::Status ReplayWal(Env* env, const std::string& path,
         break;
       }
       stats->corrupt_frames += 1;
-      stats->errors.push_back(StrCat(path, ": corrupt frame at offset ", pos, " (",
-                                     next - pos, " bytes skipped)"));
+      stats->errors.push_back(
+          StrCat(path, ": corrupt frame at offset ", pos, " (", next - pos, " bytes skipped)"));
       pos = next;
       continue;
     }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "common/record_batch.h"
 #include "storage/env.h"
 
@@ -18,7 +19,7 @@ namespace lode::storage {
 
 inline constexpr char kWalMagic[8] = {'L', 'O', 'D', 'E', 'W', 'A', 'L', '1'};
 inline constexpr uint32_t kWalFormatVersion = 1;
-inline constexpr size_t kWalHeaderSize = 24;  // magic, version, reserved, generation
+inline constexpr size_t kWalHeaderSize = 24;      // magic, version, reserved, generation
 inline constexpr size_t kWalFrameHeaderSize = 9;  // length, crc, type
 inline constexpr uint8_t kWalBatchFrame = 1;
 // A frame larger than this is corruption, not data (a batch is at most the HTTP body limit).

@@ -1,11 +1,11 @@
 #include "storage/store.h"
 
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "common/time_util.h"
 #include "storage/wal.h"
@@ -154,7 +154,8 @@ TEST_F(StoreTest, TornWalTailIsDiscarded) {
   auto wal = WalFiles();
   ASSERT_EQ(wal.size(), 1u);
   // A frame that was being appended when the power went: a header promising more than is there.
-  std::ofstream(wal[0], std::ios::app | std::ios::binary) << std::string("\x40\x00\x00\x00\x12\x34", 6);
+  std::ofstream(wal[0], std::ios::app | std::ios::binary)
+      << std::string("\x40\x00\x00\x00\x12\x34", 6);
   store = OpenStore();
   EXPECT_EQ(store->recovery().wal_torn_bytes, 6u);
   EXPECT_EQ(store->recovery().wal_corrupt_frames, 0u);
@@ -208,8 +209,8 @@ TEST_F(StoreTest, OneWriterAtATimeReadersBeside) {
   EXPECT_FALSE((*reader)->Write(a).ok());
   StoreOptions missing;
   missing.read_only = true;
-  EXPECT_TRUE(absl::IsNotFound(
-      Store::Open(Env::Default(), (dir_ / "nope").string(), missing).status()));
+  EXPECT_TRUE(
+      absl::IsNotFound(Store::Open(Env::Default(), (dir_ / "nope").string(), missing).status()));
 }
 
 TEST_F(StoreTest, TenantsAreValidated) {
@@ -245,9 +246,9 @@ TEST_F(StoreTest, SegmentsWithoutManifestAreAdoptedAndOrphansRemoved) {
   RecordBatch b = lode::testing::RandomBatch(33, 200, kT0, kDay / 2);
   fs::create_directories(dir_ / "t=default" / "d=2026-11-25");
   RecordBatch sorted = b.Select(b.TimeOrder());
-  ASSERT_TRUE(WriteSegment(Env::Default(), (dir_ / "t=default/d=2026-11-25/old.lode").string(),
-                           sorted, {})
-                  .ok());
+  ASSERT_TRUE(
+      WriteSegment(Env::Default(), (dir_ / "t=default/d=2026-11-25/old.lode").string(), sorted, {})
+          .ok());
   auto store = OpenStore();
   EXPECT_EQ(Rows(store.get()), Sorted(b));
   store.reset();
