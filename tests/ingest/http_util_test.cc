@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "ingest/internal/json_util.h"
 #include "common/url.h"
+#include "ingest/internal/json_util.h"
 
 namespace lode::ingest::internal {
 namespace {

@@ -68,13 +68,11 @@ inline RecordBatch RandomBatch(uint32_t seed, size_t n, int64_t start_ns, int64_
       std::string name = "f";
       name += std::to_string(rng() % 12);
       switch (rng() % 4) {
-        case 0:
-        {
+        case 0: {
           std::string v = word();
           v += std::to_string(rng() % 1000);
           b.AddString(name, v);
-        }
-          break;
+        } break;
         case 1:
           b.AddInt(name, static_cast<int64_t>(rng()) >> (rng() % 64));
           break;
