@@ -10,10 +10,16 @@
 namespace lode::storage {
 
 inline constexpr char kSegmentMagic[8] = {'L', 'O', 'D', 'E', 'S', 'E', 'G', '1'};
-inline constexpr uint32_t kSegmentFormatVersion = 2;
+inline constexpr uint32_t kSegmentFormatVersion = 3;
 // footer_offset(8) footer_len(4) footer_crc(4) version(4) reserved(4) magic(8)
 inline constexpr size_t kSegmentTrailerSize = 32;
 inline constexpr size_t kSegmentHeaderSize = 8;  // the magic again, at offset 0
+
+// Limits a reader enforces, so that a corrupt or hostile file cannot make it allocate without
+// bound: rows in one block, and bytes of string values one chunk decodes to (dictionaries and
+// templates expand). The writer never exceeds them.
+inline constexpr uint32_t kMaxBlockRows = 1u << 20;
+inline constexpr uint64_t kMaxChunkStringBytes = uint64_t{1} << 32;
 
 // Column ids inside a segment: 0 is the timestamp column, 1 the message, 2.. the fields in the
 // order of the footer's schema.
@@ -26,12 +32,12 @@ struct FieldSchema {
   FieldType type = FieldType::kString;
 };
 
-// One zstd-compressed column payload of one block.
+// One column of one block: a chunk container of zstd-compressed or raw streams.
 struct ChunkMeta {
   uint32_t column_id = 0;
   uint64_t offset = 0;      // in the file
-  uint64_t stored_len = 0;  // compressed bytes
-  uint64_t raw_len = 0;     // bytes after decompression
+  uint64_t stored_len = 0;  // bytes in the file (container header and streams)
+  uint64_t raw_len = 0;     // bytes of the streams after decompression
   uint32_t crc = 0;         // CRC32C of the stored bytes
   uint32_t num_values = 0;  // rows with a value (for time/message: the block's row count)
   // Value range of a numeric field chunk, for skipping blocks on range filters.
@@ -39,6 +45,9 @@ struct ChunkMeta {
   Range range = kNoRange;
   int64_t int_min = 0, int_max = 0;
   double double_min = 0, double_max = 0;
+  // Columns of the same block this chunk is encoded against (ascending field column ids, each
+  // with a chunk in the block that has no references itself). Decoding this chunk needs them.
+  std::vector<uint32_t> refs;
 };
 
 struct BlockMeta {

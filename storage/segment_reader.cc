@@ -1,13 +1,13 @@
 #include "storage/segment_reader.h"
 
+#include <algorithm>
 #include <cstring>
-
-#include <zstd.h>
 
 #include "common/coding.h"
 #include "common/crc32c.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "storage/internal/chunk_streams.h"
 #include "storage/internal/column_codec.h"
 
 namespace lode::storage {
@@ -90,9 +90,9 @@ absl::Status SegmentReader::ParseFooter() {
   for (size_t b = 0; b < nblocks; ++b) {
     BlockMeta& bm = meta_.blocks[b];
     uint64_t rows, nchunks;
-    if (!d.GetVarint64(&rows) || rows == 0 || rows > UINT32_MAX || !d.GetVarsint64(&bm.min_time) ||
-        !d.GetVarsint64(&bm.max_time) || !d.GetVarint64(&nchunks) || nchunks > footer.size() ||
-        nchunks < 2) {
+    if (!d.GetVarint64(&rows) || rows == 0 || rows > kMaxBlockRows ||
+        !d.GetVarsint64(&bm.min_time) || !d.GetVarsint64(&bm.max_time) ||
+        !d.GetVarint64(&nchunks) || nchunks > footer.size() || nchunks < 2) {
       return CorruptBlock(path_, b, "bad block header in footer");
     }
     bm.num_rows = static_cast<uint32_t>(rows);
@@ -122,6 +122,19 @@ absl::Status SegmentReader::ParseFooter() {
         std::memcpy(&c.double_min, &lo, 8);
         std::memcpy(&c.double_max, &hi, 8);
       }
+      uint64_t nrefs;
+      if (!d.GetVarint64(&nrefs) || nrefs > nchunks) {
+        return CorruptBlock(path_, b, "bad reference count");
+      }
+      c.refs.resize(nrefs);
+      for (uint32_t& ref : c.refs) {
+        uint64_t id;
+        if (!d.GetVarint64(&id) || id >= max_column || id < kFirstFieldColumnId || id == col ||
+            (&ref != c.refs.data() && id <= (&ref)[-1])) {
+          return CorruptBlock(path_, b, "bad reference");
+        }
+        ref = static_cast<uint32_t>(id);
+      }
       if (col >= max_column || nv > rows || c.raw_len > kMaxChunkRawBytes ||
           c.offset < kSegmentHeaderSize || c.offset > footer_offset ||
           c.stored_len > footer_offset - c.offset) {
@@ -131,8 +144,27 @@ absl::Status SegmentReader::ParseFooter() {
       if (k == 1 && col != kMessageColumnId) {
         return CorruptBlock(path_, b, "second chunk not message");
       }
+      if (k >= 2 && col < kFirstFieldColumnId) return CorruptBlock(path_, b, "misplaced chunk");
+      if ((k < 2 && nv != rows) || (k == 0 && nrefs != 0)) {
+        return CorruptBlock(path_, b, "bad time or message chunk");
+      }
       c.column_id = static_cast<uint32_t>(col);
       c.num_values = static_cast<uint32_t>(nv);
+    }
+    // Field chunks: one per column at most; references point to referenceless chunks of the
+    // block.
+    std::vector<int32_t> chunk_of(max_column, -1);
+    for (size_t k = 2; k < nchunks; ++k) {
+      int32_t& slot = chunk_of[bm.chunks[k].column_id];
+      if (slot >= 0) return CorruptBlock(path_, b, "duplicate column chunk");
+      slot = static_cast<int32_t>(k);
+    }
+    for (const ChunkMeta& c : bm.chunks) {
+      for (uint32_t ref : c.refs) {
+        if (chunk_of[ref] < 0 || !bm.chunks[chunk_of[ref]].refs.empty()) {
+          return CorruptBlock(path_, b, "reference to a missing or referencing chunk");
+        }
+      }
     }
   }
   if (!d.done()) return Corrupt(path_, "trailing bytes in footer");
@@ -140,46 +172,128 @@ absl::Status SegmentReader::ParseFooter() {
   return absl::OkStatus();
 }
 
-absl::Status SegmentReader::ReadChunk(size_t block, const ChunkMeta& c, std::string* raw) const {
-  std::string scratch;
-  std::string_view stored;
-  RETURN_IF_ERROR(file_->Read(c.offset, c.stored_len, &scratch, &stored));
-  if (Crc32c(stored) != c.crc) {
+absl::Status SegmentReader::ReadChunk(size_t block, const ChunkMeta& c, ChunkBuffers* buf) const {
+  RETURN_IF_ERROR(file_->Read(c.offset, c.stored_len, &buf->scratch, &buf->stored));
+  if (Crc32c(buf->stored) != c.crc) {
     return CorruptBlock(path_, block, StrCat("checksum mismatch in column ", c.column_id));
   }
-  raw->resize(c.raw_len);
-  size_t n = ZSTD_decompress(raw->data(), raw->size(), stored.data(), stored.size());
-  if (ZSTD_isError(n) || n != c.raw_len) {
-    return CorruptBlock(path_, block,
-                        StrCat("column ", c.column_id, " does not decompress: ",
-                               ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch"));
+  uint64_t raw = 0;
+  if (!internal::DecompressChunk(buf->stored, c.raw_len, &buf->buffers, &buf->streams, &raw) ||
+      raw != c.raw_len) {
+    return CorruptBlock(path_, block, StrCat("column ", c.column_id, " does not decompress"));
   }
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> SegmentReader::ChunkEncoding(size_t block, size_t chunk) const {
+  if (block >= meta_.blocks.size() || chunk >= meta_.blocks[block].chunks.size()) {
+    return absl::OutOfRangeError("chunk index");
+  }
+  ChunkBuffers buf;
+  RETURN_IF_ERROR(ReadChunk(block, meta_.blocks[block].chunks[chunk], &buf));
+  return internal::ChunkEncodingName(buf.streams[0], chunk >= 2);
+}
+
 absl::Status SegmentReader::ReadBlock(size_t i, RecordBatch* out) const {
+  return DecodeBlock(i, nullptr, out);
+}
+
+absl::Status SegmentReader::ReadBlock(size_t i, const std::vector<uint32_t>& column_ids,
+                                      RecordBatch* out) const {
+  std::vector<bool> wanted(kFirstFieldColumnId + meta_.fields.size(), false);
+  for (uint32_t id : column_ids) {
+    if (id < wanted.size()) wanted[id] = true;
+  }
+  return DecodeBlock(i, &wanted, out);
+}
+
+absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wanted,
+                                        RecordBatch* out) const {
   out->Clear();
   if (i >= meta_.blocks.size()) return absl::OutOfRangeError("block index");
   const BlockMeta& bm = meta_.blocks[i];
   const uint32_t rows = bm.num_rows;
-  std::string raw;
+  const size_t nchunks = bm.chunks.size();
   auto bad = [&](std::string_view what) { return CorruptBlock(path_, i, what); };
+  auto is_wanted = [&](uint32_t id) { return wanted == nullptr || (*wanted)[id]; };
 
-  RETURN_IF_ERROR(ReadChunk(i, bm.chunks[0], &raw));
-  if (!internal::DecodeTimes(raw, rows, out->mutable_times())) return bad("time column corrupt");
-  RETURN_IF_ERROR(ReadChunk(i, bm.chunks[1], &raw));
-  if (!internal::DecodeStrings(raw, rows, out->mutable_messages())) {
-    return bad("message column corrupt");
-  }
-  for (size_t k = 2; k < bm.chunks.size(); ++k) {
-    const ChunkMeta& c = bm.chunks[k];
-    RETURN_IF_ERROR(ReadChunk(i, c, &raw));
-    const FieldSchema& fs = meta_.fields[c.column_id - kFirstFieldColumnId];
-    Column* col = out->MutableColumn(fs.name, fs.type);
-    if (!col->rows.empty()) return bad("duplicate column chunk");
-    if (!internal::DecodeField(raw, c.num_values, rows, col)) {
-      return bad(StrCat("field '", fs.name, "' corrupt"));
+  // Which chunks to decode: the wanted ones and the chunks they are encoded against.
+  std::vector<bool> decode(nchunks, false);
+  std::vector<int32_t> chunk_of(kFirstFieldColumnId + meta_.fields.size(), -1);
+  for (size_t k = 0; k < nchunks; ++k) chunk_of[bm.chunks[k].column_id] = static_cast<int32_t>(k);
+  for (size_t k = 0; k < nchunks; ++k) {
+    if (k == 0 || is_wanted(bm.chunks[k].column_id)) {
+      decode[k] = true;
+      for (uint32_t ref : bm.chunks[k].refs) decode[chunk_of[ref]] = true;
     }
+  }
+
+  ChunkBuffers buf;
+  RETURN_IF_ERROR(ReadChunk(i, bm.chunks[0], &buf));
+  {
+    internal::StreamReader r(buf.streams);
+    if (!internal::DecodeTimeChunk(&r, rows, out->mutable_times())) {
+      return bad("time column corrupt");
+    }
+  }
+  // Output columns are all created before any pointer to one is kept (creating one may move
+  // the others), and before any is filled (views into them must not move).
+  std::vector<Column> scratch(nchunks);
+  std::vector<Column*> col(nchunks, nullptr);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t k = 2; k < nchunks; ++k) {
+      if (!decode[k]) continue;
+      const FieldSchema& fs = meta_.fields[bm.chunks[k].column_id - kFirstFieldColumnId];
+      if (is_wanted(bm.chunks[k].column_id)) {
+        col[k] = out->MutableColumn(fs.name, fs.type);
+      } else {
+        col[k] = &scratch[k];
+        col[k]->name = fs.name;
+        col[k]->type = fs.type;
+      }
+    }
+  }
+  {
+    // The same (name, type) twice in the schema would merge two chunks into one column.
+    std::vector<Column*> sorted(col.begin(), col.end());
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t k = 1; k < sorted.size(); ++k) {
+      if (sorted[k] != nullptr && sorted[k] == sorted[k - 1]) return bad("duplicate column");
+    }
+  }
+  // Chunks without references first; they become the sources of the others.
+  internal::BlockRefs refs(rows);
+  auto decode_field = [&](size_t k) -> absl::Status {
+    const ChunkMeta& c = bm.chunks[k];
+    RETURN_IF_ERROR(ReadChunk(i, c, &buf));
+    internal::StreamReader r(buf.streams);
+    refs.Allow(&c.refs);
+    if (!internal::DecodeField(&r, c.num_values, rows, &refs, col[k])) {
+      return bad(StrCat("field '", col[k]->name, "' corrupt"));
+    }
+    return absl::OkStatus();
+  };
+  for (size_t k = 2; k < nchunks; ++k) {
+    if (col[k] == nullptr || !bm.chunks[k].refs.empty()) continue;
+    RETURN_IF_ERROR(decode_field(k));
+    refs.Add(internal::ColumnView::Of(bm.chunks[k].column_id, *col[k], 0, col[k]->size(), 0));
+  }
+  for (size_t k = 2; k < nchunks; ++k) {
+    if (col[k] == nullptr || bm.chunks[k].refs.empty()) continue;
+    RETURN_IF_ERROR(decode_field(k));
+  }
+  if (decode[1]) {
+    const ChunkMeta& c = bm.chunks[1];
+    RETURN_IF_ERROR(ReadChunk(i, c, &buf));
+    internal::StreamReader r(buf.streams);
+    refs.Allow(&c.refs);
+    if (!internal::DecodeMessageChunk(&r, rows, &refs, out->mutable_messages())) {
+      return bad("message column corrupt");
+    }
+  } else {
+    StringData* m = out->mutable_messages();
+    m->Reserve(rows, 0);
+    for (uint32_t r = 0; r < rows; ++r) m->Append("");
   }
   return absl::OkStatus();
 }

@@ -7,6 +7,8 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -30,11 +32,30 @@ class SegmentReader {
   // order (ascending time). DataLossError when a chunk fails its checksum or does not decode.
   absl::Status ReadBlock(size_t i, RecordBatch* out) const;
 
+  // Like ReadBlock(i, out), but decodes only the columns in `column_ids` (kMessageColumnId, and
+  // kFirstFieldColumnId + i for field i of meta().fields; unknown ids are ignored). Times are
+  // always decoded; without kMessageColumnId every message is empty. Columns the wanted ones are
+  // encoded against are decoded too, but not put into `out`.
+  absl::Status ReadBlock(size_t i, const std::vector<uint32_t>& column_ids, RecordBatch* out) const;
+
+  // For tools: the name of the encoding that chunk `chunk` of block `block` uses (see
+  // internal::ChunkEncodingName). DataLoss when the chunk is corrupt.
+  absl::StatusOr<std::string> ChunkEncoding(size_t block, size_t chunk) const;
+
  private:
   SegmentReader(std::string path, std::unique_ptr<RandomAccessFile> file)
       : path_(std::move(path)), file_(std::move(file)) {}
   absl::Status ParseFooter();
-  absl::Status ReadChunk(size_t block, const ChunkMeta& c, std::string* raw) const;
+  // Storage for one chunk while it is decoded: the file bytes and the decompressed streams.
+  struct ChunkBuffers {
+    std::string scratch;
+    std::string_view stored;
+    std::vector<std::string> buffers;
+    std::vector<std::string_view> streams;
+  };
+  absl::Status ReadChunk(size_t block, const ChunkMeta& c, ChunkBuffers* buf) const;
+  // `wanted` is indexed by column id; nullptr means every column.
+  absl::Status DecodeBlock(size_t i, const std::vector<bool>* wanted, RecordBatch* out) const;
 
   std::string path_;
   std::unique_ptr<RandomAccessFile> file_;

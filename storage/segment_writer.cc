@@ -4,40 +4,55 @@
 #include <cmath>
 #include <cstring>
 
-#include <zstd.h>
-
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "storage/internal/chunk_streams.h"
 #include "storage/internal/column_codec.h"
 
 namespace lode::storage {
 namespace {
 
+// The value range of a numeric chunk, for skipping blocks on range filters.
+void SetRange(const Column& c, size_t lo, size_t hi, ChunkMeta* m) {
+  if (c.type == FieldType::kInt64) {
+    auto [mn, mx] = std::minmax_element(c.ints.begin() + lo, c.ints.begin() + hi);
+    m->range = ChunkMeta::kIntRange;
+    m->int_min = *mn;
+    m->int_max = *mx;
+  } else if (c.type == FieldType::kDouble) {
+    double mn = INFINITY, mx = -INFINITY;
+    for (size_t k = lo; k < hi; ++k) {
+      const double v = c.doubles[k];
+      if (std::isnan(v)) return;
+      mn = std::min(mn, v);
+      mx = std::max(mx, v);
+    }
+    m->range = ChunkMeta::kDoubleRange;
+    m->double_min = mn;
+    m->double_max = mx;
+  }
+}
+
 class Builder {
  public:
-  Builder(const SegmentWriterOptions& o) : options_(o), cctx_(ZSTD_createCCtx()) {
-    ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, options_.zstd_level);
+  explicit Builder(const SegmentWriterOptions& o)
+      : options_(o), compressor_(o.zstd_level, o.text_zstd_level) {
     out_.append(kSegmentMagic, sizeof(kSegmentMagic));
   }
-  ~Builder() { ZSTD_freeCCtx(cctx_); }
 
-  void AddChunk(BlockMeta* block, uint32_t column_id, uint32_t num_values, const std::string& raw) {
+  ChunkMeta AddChunk(uint32_t column_id, uint32_t num_values, const internal::StreamWriter& w,
+                     const std::vector<uint32_t>& refs) {
     ChunkMeta m;
     m.column_id = column_id;
     m.num_values = num_values;
-    m.raw_len = raw.size();
+    m.raw_len = w.raw_bytes();
     m.offset = out_.size();
-    size_t bound = ZSTD_compressBound(raw.size());
-    out_.resize(m.offset + bound);
-    size_t n = ZSTD_compress2(cctx_, out_.data() + m.offset, bound, raw.data(), raw.size());
-    // With a buffer of ZSTD_compressBound bytes compression cannot fail for lack of space; any
-    // other error (allocation) is fatal for this process.
-    if (ZSTD_isError(n)) std::abort();
-    out_.resize(m.offset + n);
-    m.stored_len = n;
-    m.crc = Crc32c(std::string_view(out_.data() + m.offset, n));
-    meta_.raw_bytes += raw.size();
-    block->chunks.push_back(m);
+    compressor_.Compress(w, &out_);
+    m.stored_len = out_.size() - m.offset;
+    m.crc = Crc32c(std::string_view(out_.data() + m.offset, m.stored_len));
+    m.refs = refs;
+    meta_.raw_bytes += m.raw_len;
+    return m;
   }
 
   std::string Finish(const RecordBatch& batch, SegmentMeta* meta_out) {
@@ -55,8 +70,9 @@ class Builder {
     meta_.num_records = n;
     meta_.min_time = n ? batch.time(0) : 0;
     meta_.max_time = n ? batch.time(0) : 0;
-    std::string raw;
-    const uint32_t step = std::max<uint32_t>(1, options_.block_rows);
+    internal::StreamWriter w;
+    const std::vector<uint32_t> no_refs;
+    const uint32_t step = std::clamp<uint32_t>(options_.block_rows, 1, kMaxBlockRows);
     for (uint32_t b = 0; b < n; b += step) {
       const uint32_t e = std::min(n, b + step);
       BlockMeta block;
@@ -66,43 +82,33 @@ class Builder {
         block.min_time = std::min(block.min_time, batch.time(r));
         block.max_time = std::max(block.max_time, batch.time(r));
       }
-      raw.clear();
-      internal::EncodeTimes(batch.times().data() + b, e - b, &raw);
-      AddChunk(&block, kTimeColumnId, e - b, raw);
-      raw.clear();
-      internal::EncodeStrings(batch.messages(), b, e, &raw);
-      AddChunk(&block, kMessageColumnId, e - b, raw);
+      w.Clear();
+      internal::EncodeTimeChunk(batch.times().data() + b, e - b, &w);
+      block.chunks.push_back(AddChunk(kTimeColumnId, e - b, w, no_refs));
+      // Fields first, in schema order, so that the message can refer to them; a chunk encoded
+      // without references becomes referenceable for the chunks after it.
+      internal::BlockRefs refs(e - b);
+      std::vector<ChunkMeta> fields;
       for (size_t i = 0; i < cols.size(); ++i) {
         const Column& c = cols[i];
         if (c.rows.empty()) continue;
         size_t lo = std::lower_bound(c.rows.begin(), c.rows.end(), b) - c.rows.begin();
         size_t hi = std::lower_bound(c.rows.begin(), c.rows.end(), e) - c.rows.begin();
         if (lo == hi) continue;
-        raw.clear();
-        internal::EncodeField(c, lo, hi, b, e - b, &raw);
-        AddChunk(&block, field_id[i], static_cast<uint32_t>(hi - lo), raw);
-        ChunkMeta& m = block.chunks.back();
-        if (c.type == FieldType::kInt64) {
-          auto [mn, mx] = std::minmax_element(c.ints.begin() + lo, c.ints.begin() + hi);
-          m.range = ChunkMeta::kIntRange;
-          m.int_min = *mn;
-          m.int_max = *mx;
-        } else if (c.type == FieldType::kDouble) {
-          double mn = INFINITY, mx = -INFINITY;
-          bool nan = false;
-          for (size_t k = lo; k < hi; ++k) {
-            double v = c.doubles[k];
-            if (std::isnan(v)) nan = true;
-            mn = std::min(mn, v);
-            mx = std::max(mx, v);
-          }
-          if (!nan) {
-            m.range = ChunkMeta::kDoubleRange;
-            m.double_min = mn;
-            m.double_max = mx;
-          }
+        w.Clear();
+        refs.used()->clear();
+        internal::EncodeField(c, lo, hi, b, e - b, &refs, &w);
+        fields.push_back(AddChunk(field_id[i], static_cast<uint32_t>(hi - lo), w, *refs.used()));
+        if (refs.used()->empty()) {
+          refs.Add(internal::ColumnView::Of(field_id[i], c, lo, hi, b));
         }
+        SetRange(c, lo, hi, &fields.back());
       }
+      w.Clear();
+      refs.used()->clear();
+      internal::EncodeMessageChunk(batch.messages(), b, e, &refs, &w);
+      block.chunks.push_back(AddChunk(kMessageColumnId, e - b, w, *refs.used()));
+      for (ChunkMeta& f : fields) block.chunks.push_back(std::move(f));
       meta_.min_time = std::min(meta_.min_time, block.min_time);
       meta_.max_time = std::max(meta_.max_time, block.max_time);
       meta_.blocks.push_back(std::move(block));
@@ -142,6 +148,8 @@ class Builder {
           std::memcpy(&bits, &c.double_max, 8);
           PutFixed64(&footer, bits);
         }
+        PutVarint64(&footer, c.refs.size());
+        for (uint32_t r : c.refs) PutVarint64(&footer, r);
       }
     }
     const uint64_t footer_offset = out_.size();
@@ -158,7 +166,7 @@ class Builder {
 
  private:
   SegmentWriterOptions options_;
-  ZSTD_CCtx* cctx_;
+  internal::ChunkCompressor compressor_;
   std::string out_;
   SegmentMeta meta_;
 };

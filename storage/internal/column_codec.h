@@ -1,11 +1,13 @@
 // Type-aware encodings of one column of one block (docs/formats/segment.md, "Chunk payloads").
-// The encoder picks, per block, the encoding that suits the values (delta + GCD for timestamps,
-// frame-of-reference or delta for integers, scaled decimals for doubles, dictionaries for
-// repetitive strings); the first byte of every payload names the encoding, so readers never
-// guess. Payloads are zstd-compressed by the segment writer afterwards.
+// The encoder picks, per block, the encoding that suits the values: delta + GCD for timestamps,
+// frame of reference or deltas in byte planes for integers, scaled decimals for doubles,
+// dictionaries, back-references or templates for strings, hex ids packed to binary, and
+// references to other columns of the block where values repeat across columns. A tag byte names
+// every encoding, so readers never guess.
 //
-// Decoders check every length against the payload and return false on any inconsistency; the
-// caller reports DataLoss with the file and block.
+// Payloads are lists of streams (chunk_streams.h) that the segment writer compresses one by one.
+// Decoders check every count and length against the streams and return false on any
+// inconsistency; the caller reports DataLoss with the file and block.
 #pragma once
 
 #include <cstdint>
@@ -14,38 +16,39 @@
 #include <vector>
 
 #include "common/record_batch.h"
+#include "storage/internal/block_refs.h"
+#include "storage/internal/chunk_streams.h"
+#include "storage/internal/int_codec.h"
 
 namespace lode::storage::internal {
 
-enum class Encoding : uint8_t {
-  kTimeDelta = 1,        // svarint first, varint gcd, varint (delta / gcd) ...; sorted input
-  kTimeZigzag = 2,       // svarint first, svarint deltas (unsorted input)
-  kIntPlain = 3,         // svarint values
-  kIntFor = 4,           // svarint min, varint (v - min) ...
-  kIntDelta = 5,         // svarint first, svarint deltas
-  kDoublePlain = 6,      // u64 bit patterns
-  kDoubleDecimal = 7,    // u8 scale, then an int encoding of round(v * 10^scale)
-  kBoolBytes = 8,        // one byte 0/1 per value
-  kStringPlain = 9,      // varint lengths, bytes
-  kStringDict = 10,      // varint dict size, dict as kStringPlain, varint ids
-  kStringTemplate = 11,  // numbers split out: templates (dictionary) + ids + number stream
+// Presence of a field's values within a block.
+enum class Presence : uint8_t {
+  kAllRows = 0,  // every row of the block
+  kRowList = 1,  // a stream of varint row deltas
+  kSameAs = 2,   // varint column id: the rows of that (referenced) column
 };
 
-// Presence of a field's values within a block: all rows, or a delta-coded row list.
-enum class Presence : uint8_t { kAllRows = 0, kRowList = 1 };
+// The timestamps of a block.
+void EncodeTimeChunk(const int64_t* t, size_t n, StreamWriter* w);
+bool DecodeTimeChunk(StreamReader* r, size_t n, std::vector<int64_t>* out);
 
-void EncodeTimes(const int64_t* times, size_t n, std::string* out);
-bool DecodeTimes(std::string_view in, size_t n, std::vector<int64_t>* out);
+// The messages [begin, end) of `data`, one per row of the block. `refs` (may be null) offers the
+// block's referenceable columns and records those used.
+void EncodeMessageChunk(const StringData& data, size_t begin, size_t end, BlockRefs* refs,
+                        StreamWriter* w);
+bool DecodeMessageChunk(StreamReader* r, size_t n, BlockRefs* refs, StringData* out);
 
-// Strings: the values i in [begin, end) of `data`.
-void EncodeStrings(const StringData& data, size_t begin, size_t end, std::string* out);
-bool DecodeStrings(std::string_view in, size_t n, StringData* out);
-
-// A field column: presence + values of entries [lo, hi) of `c`, whose rows lie in
+// A field column: presence and values of entries [lo, hi) of `c`, whose rows lie in
 // [row_base, row_base + block_rows).
 void EncodeField(const Column& c, size_t lo, size_t hi, uint32_t row_base, uint32_t block_rows,
-                 std::string* out);
-// Decodes `n` values into `c` (which must be empty), rows relative to the block.
-bool DecodeField(std::string_view in, uint32_t n, uint32_t block_rows, Column* c);
+                 BlockRefs* refs, StreamWriter* w);
+// Decodes `n` values into `c` (which must be empty and have its type set), rows relative to
+// the block.
+bool DecodeField(StreamReader* r, uint32_t n, uint32_t block_rows, BlockRefs* refs, Column* c);
+
+// A short name of the encoding of a chunk, from its main stream ("time-delta", "rows:list
+// template", ...), for tools that report what the writer chose. "?" for what it cannot name.
+std::string ChunkEncodingName(std::string_view main, bool is_field);
 
 }  // namespace lode::storage::internal

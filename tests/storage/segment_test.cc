@@ -1,4 +1,6 @@
+#include <array>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -117,11 +119,147 @@ TEST_F(SegmentTest, BitFlipsAreDetectedOrHarmless) {
   EXPECT_GT(detected, 350);
 }
 
+// Rows like real application logs, so that every encoding and every kind of reference between
+// columns occurs: hex trace ids that repeat, a message that repeats fields, a field that copies
+// another, groups of fields present in the same rows.
+RecordBatch AppLogs(uint32_t seed, size_t n) {
+  std::mt19937_64 rng(seed);
+  RecordBatch b;
+  std::vector<std::string> traces;
+  int64_t t = 1'700'000'000'000'000'000;
+  auto hex = [&](int chars) {
+    std::string s;
+    for (int i = 0; i < chars; ++i) s.push_back("0123456789abcdef"[rng() % 16]);
+    return s;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    t += static_cast<int64_t>(rng() % 20) * 1'000'000;
+    b.BeginRow();
+    const std::string host = "web-" + std::to_string(rng() % 5) + "-xk" + std::to_string(rng() % 3);
+    b.AddString("host", host);
+    if (traces.empty() || rng() % 3 != 0) traces.push_back(hex(32));
+    b.AddString("trace_id", traces[traces.size() - 1 - rng() % std::min<size_t>(traces.size(), 9)]);
+    const int64_t status = std::array<int64_t, 4>{200, 200, 404, 503}[rng() % 4];
+    const double latency = static_cast<double>(rng() % 50000) / 100;
+    const std::string path = "/api/v1/items/" + std::to_string(rng() % 100000);
+    b.AddInt("http.status", status);
+    b.AddDouble("http.latency_ms", latency);
+    b.AddString("http.path", path);
+    if (rng() % 3 == 0) b.AddString("span_id", hex(16));
+    if (rng() % 4 == 0) {
+      b.AddString("k8s.namespace", "prod");
+      b.AddString("k8s.pod", host);
+      b.AddBool("k8s.ready", rng() % 2 == 0);
+    }
+    std::string msg = rng() % 5 == 0
+                          ? "user u-" + std::to_string(rng() % 100) + " signed in"
+                          : "GET " + path + " completed with status " + std::to_string(status) +
+                                " in " + std::to_string(static_cast<int64_t>(latency)) + "ms";
+    b.EndRow(t, msg);
+  }
+  return b;
+}
+
+TEST_F(SegmentTest, AppLogsRoundTripWithReferences) {
+  RecordBatch b = AppLogs(4, 5000);
+  SegmentWriterOptions opt;
+  opt.block_rows = 1500;
+  const std::string path = dir_ / "app.lode";
+  SegmentMeta meta;
+  ASSERT_TRUE(WriteSegment(Env::Default(), path, b, opt, &meta).ok());
+  ASSERT_EQ(meta.blocks.size(), 4u);
+  // The message refers to fields in every block, and so does some field.
+  for (const BlockMeta& bm : meta.blocks) {
+    EXPECT_FALSE(bm.chunks[1].refs.empty());
+    size_t with_refs = 0;
+    for (size_t k = 2; k < bm.chunks.size(); ++k) with_refs += !bm.chunks[k].refs.empty();
+    EXPECT_GT(with_refs, 0u);
+  }
+  auto rows = ReadAll(path);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(*rows, lode::testing::AllRows(b));
+}
+
+TEST_F(SegmentTest, ProjectedReadDecodesOnlyWhatIsAsked) {
+  RecordBatch b = AppLogs(5, 3000);
+  SegmentWriterOptions opt;
+  opt.block_rows = 1000;
+  const std::string path = dir_ / "proj.lode";
+  ASSERT_TRUE(WriteSegment(Env::Default(), path, b, opt).ok());
+  auto r = SegmentReader::Open(Env::Default(), path);
+  ASSERT_TRUE(r.ok()) << r.status();
+  uint32_t status_id = 0;
+  for (size_t f = 0; f < (*r)->meta().fields.size(); ++f) {
+    if ((*r)->meta().fields[f].name == "http.status") status_id = kFirstFieldColumnId + f;
+  }
+  ASSERT_NE(status_id, 0u);
+  RecordBatch block;
+  uint32_t base = 0;
+  for (size_t i = 0; i < (*r)->num_blocks(); ++i) {
+    // The message alone: it is encoded against fields, which are decoded but not returned.
+    ASSERT_TRUE((*r)->ReadBlock(i, {kMessageColumnId}, &block).ok());
+    EXPECT_TRUE(block.columns().empty());
+    for (uint32_t row = 0; row < block.num_rows(); ++row) {
+      ASSERT_EQ(block.message(row), b.message(base + row));
+      ASSERT_EQ(block.time(row), b.time(base + row));
+    }
+    // One field alone: messages are empty.
+    ASSERT_TRUE((*r)->ReadBlock(i, {status_id}, &block).ok());
+    ASSERT_EQ(block.columns().size(), 1u);
+    const Column& c = block.columns()[0];
+    EXPECT_EQ(c.name, "http.status");
+    ASSERT_EQ(c.size(), block.num_rows());
+    for (uint32_t row = 0; row < block.num_rows(); ++row) {
+      EXPECT_EQ(block.message(row), "");
+      EXPECT_EQ(c.ints[row], b.FindColumn("http.status", FieldType::kInt64)->ints[base + row]);
+    }
+    base += static_cast<uint32_t>(block.num_rows());
+  }
+  EXPECT_EQ(base, 3000u);
+}
+
+TEST_F(SegmentTest, AppLogsBitFlipsAreDetectedOrHarmless) {
+  RecordBatch b = AppLogs(6, 900);
+  SegmentWriterOptions opt;
+  opt.block_rows = 300;
+  const std::string bytes = EncodeSegment(b, opt);
+  const auto want = lode::testing::AllRows(b);
+  std::mt19937 rng(8);
+  const std::string path = dir_ / "flip.lode";
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string bad = bytes;
+    const size_t pos = rng() % bad.size();
+    bad[pos] = static_cast<char>(bad[pos] ^ (1 << (rng() % 8)));
+    std::ofstream(path, std::ios::binary | std::ios::trunc).write(bad.data(), bad.size());
+    auto rows = ReadAll(path);
+    if (rows.ok()) {
+      EXPECT_EQ(*rows, want) << "undetected corruption at byte " << pos;
+    } else {
+      EXPECT_TRUE(absl::IsDataLoss(rows.status())) << rows.status();
+    }
+  }
+}
+
+TEST_F(SegmentTest, OlderVersionIsRejectedClearly) {
+  RecordBatch b = SortedRandom(9, 50);
+  std::string bytes = EncodeSegment(b, {});
+  const uint32_t old_version = 2;
+  std::memcpy(bytes.data() + bytes.size() - 16, &old_version, 4);
+  const std::string path = dir_ / "v2.lode";
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), bytes.size());
+  auto r = SegmentReader::Open(Env::Default(), path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(absl::IsDataLoss(r.status())) << r.status();
+  EXPECT_NE(r.status().message().find("version 2"), absl::string_view::npos) << r.status();
+}
+
 TEST_F(SegmentTest, TruncationsAreDetected) {
   RecordBatch b = SortedRandom(3, 300);
   const std::string bytes = EncodeSegment(b, {});
   const std::string path = dir_ / "trunc.lode";
-  for (size_t len : {size_t{0}, size_t{7}, size_t{39}, bytes.size() / 2, bytes.size() - 1}) {
+  std::vector<size_t> lens = {0, 7, 39, bytes.size() / 2, bytes.size() - 1};
+  for (size_t len = 41; len < bytes.size(); len += bytes.size() / 37 + 1) lens.push_back(len);
+  for (size_t len : lens) {
     std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), len);
     auto rows = ReadAll(path);
     EXPECT_FALSE(rows.ok()) << len;

@@ -1,0 +1,432 @@
+#include "storage/internal/template_codec.h"
+
+#include <algorithm>
+#include <deque>
+
+#include "absl/container/flat_hash_map.h"
+
+#include "common/coding.h"
+#include "common/strings.h"
+#include "storage/internal/int_codec.h"
+#include "storage/internal/string_codec.h"
+#include "storage/segment_format.h"
+
+namespace lode::storage::internal {
+namespace {
+
+// Placeholders (bytes that never occur in text):
+constexpr char kVarPlain = '\x11';   // the number printed without leading zeros
+constexpr char kVarPadded = '\x12';  // followed by a width byte: printed zero-padded to it
+constexpr char kEscape = '\x13';     // followed by a literal byte that is one of these three
+
+// Kinds of a slot in the slot table.
+enum class SlotKind : uint8_t {
+  kFor = 0,          // varint base, u8 width; (v - base) in the planes
+  kDelta = 1,        // varint first, u8 width; zigzag deltas in the planes
+  kRef = 2,          // varint column id, u8 NumberSource, varint k
+  kForVarint = 3,    // varint base; (v - base) in the varint stream
+  kDeltaVarint = 4,  // varint first; zigzag deltas in the varint stream
+};
+
+// A slot with fewer rows than this is not worth a reference (its table entry costs more).
+constexpr size_t kMinRefRows = 4;
+// Numbers one chunk's templates may hold in total, so that a corrupt chunk cannot make the
+// decoder allocate without bound. The writer stores larger chunks without templates.
+constexpr size_t kMaxNumbers = size_t{1} << 22;
+// Numbers a string source is searched for (k < this).
+constexpr uint32_t kMaxStringSourceNumbers = 4;
+
+inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+inline bool IsAlnum(char c) {
+  return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// Calls `num(value, start, len)` for each number of `v` and `text(c)` for every other byte.
+template <typename Num, typename Text>
+void Scan(std::string_view v, Num num, Text text) {
+  size_t i = 0;
+  while (i < v.size()) {
+    const char c = v[i];
+    if (IsDigit(c) && (i == 0 || !IsAlnum(v[i - 1]))) {
+      size_t j = i;
+      while (j < v.size() && IsDigit(v[j])) ++j;
+      if (j - i <= kMaxVarDigits) {
+        uint64_t x = 0;
+        for (size_t k = i; k < j; ++k) x = x * 10 + static_cast<uint64_t>(v[k] - '0');
+        num(x, i, j - i);
+      } else {
+        for (size_t k = i; k < j; ++k) text(v[k]);
+      }
+      i = j;
+      continue;
+    }
+    text(c);
+    ++i;
+  }
+}
+
+// Appends the value of template `t` with numbers vars[0..nvars). False when the template and
+// the numbers do not fit together.
+bool Expand(std::string_view t, const uint64_t* vars, size_t nvars, std::string* out) {
+  char buf[24];
+  size_t next = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    if (c == kVarPlain || c == kVarPadded) {
+      if (next >= nvars) return false;
+      uint64_t x = vars[next++];
+      size_t width = 0;
+      if (c == kVarPadded) {
+        if (++i >= t.size()) return false;
+        width = static_cast<unsigned char>(t[i]);
+        if (width < 2 || width > kMaxVarDigits) return false;
+      }
+      int len = 0;
+      do {
+        buf[len++] = static_cast<char>('0' + x % 10);
+        x /= 10;
+      } while (x > 0);
+      if (static_cast<size_t>(len) > kMaxVarDigits) return false;
+      for (size_t k = static_cast<size_t>(len); k < width; ++k) out->push_back('0');
+      while (len > 0) out->push_back(buf[--len]);
+    } else if (c == kEscape) {
+      if (++i >= t.size()) return false;
+      out->push_back(t[i]);
+    } else {
+      out->push_back(c);
+    }
+  }
+  return next == nvars;
+}
+
+// Number of numbers a template takes.
+size_t CountVars(std::string_view t) {
+  size_t n = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == kVarPlain) {
+      ++n;
+    } else if (t[i] == kVarPadded) {
+      ++n;
+      ++i;
+    } else if (t[i] == kEscape) {
+      ++i;
+    }
+  }
+  return n;
+}
+
+struct SlotRef {
+  uint32_t column_id;
+  NumberSource source;
+  uint32_t k;
+};
+
+// A column and derivation whose number equals `vals[i]` in block row `rows_of[i]` for every i.
+bool FindRef(BlockRefs* refs, const uint32_t* block_rows, const std::vector<size_t>& rows_of,
+             const std::vector<uint64_t>& vals, SlotRef* out) {
+  auto matches = [&](RefSource* s, NumberSource src, uint32_t k) {
+    uint64_t x;
+    for (size_t i = 0; i < rows_of.size(); ++i) {
+      if (!s->Number(block_rows[rows_of[i]], src, k, &x) || x != vals[i]) return false;
+    }
+    return true;
+  };
+  for (const auto& s : refs->sources()) {
+    const FieldType type = s->view().type;
+    if (type == FieldType::kBool) continue;
+    const NumberSource src = type == FieldType::kInt64    ? NumberSource::kInt
+                             : type == FieldType::kDouble ? NumberSource::kDoubleInt
+                                                          : NumberSource::kStringNum;
+    const uint32_t kmax = src == NumberSource::kStringNum ? kMaxStringSourceNumbers : 1;
+    for (uint32_t k = 0; k < kmax; ++k) {
+      if (matches(s.get(), src, k)) {
+        *out = {s->view().column_id, src, k};
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+void Templatize(std::string_view v, std::string* tmpl, std::vector<uint64_t>* vars) {
+  tmpl->clear();
+  Scan(
+      v,
+      [&](uint64_t x, size_t start, size_t len) {
+        vars->push_back(x);
+        if (len > 1 && v[start] == '0') {
+          tmpl->push_back(kVarPadded);
+          tmpl->push_back(static_cast<char>(len));
+        } else {
+          tmpl->push_back(kVarPlain);
+        }
+      },
+      [&](char c) {
+        if (c == kVarPlain || c == kVarPadded || c == kEscape) tmpl->push_back(kEscape);
+        tmpl->push_back(c);
+      });
+}
+
+void ExtractNumbers(std::string_view v, std::vector<uint64_t>* vars) {
+  Scan(
+      v, [&](uint64_t x, size_t, size_t) { vars->push_back(x); }, [](char) {});
+}
+
+bool TryEncodeTemplates(const StringData& data, size_t begin, size_t end, const uint32_t* rows,
+                        size_t max_templates, BlockRefs* refs, StreamWriter* w) {
+  const size_t n = end - begin;
+  // Templates live in a deque (stable addresses); the map's keys are views into it.
+  absl::flat_hash_map<std::string_view, uint32_t, StringHash, StringEq> ids;
+  std::deque<std::string> dict;
+  std::vector<int64_t> id_of(n);
+  std::vector<uint64_t> vars;
+  std::vector<size_t> var_at(n);
+  std::string tmpl;
+  for (size_t i = 0; i < n; ++i) {
+    var_at[i] = vars.size();
+    Templatize(data.Get(begin + i), &tmpl, &vars);
+    auto it = ids.find(tmpl);
+    if (it == ids.end()) {
+      if (dict.size() >= max_templates) return false;
+      dict.push_back(tmpl);
+      it = ids.emplace(dict.back(), static_cast<uint32_t>(dict.size() - 1)).first;
+    }
+    id_of[i] = it->second;
+  }
+  if (vars.empty() || vars.size() > kMaxNumbers) return false;
+  const size_t k = dict.size();
+  std::vector<std::vector<size_t>> rows_of(k);  // value indexes of each template
+  for (size_t i = 0; i < n; ++i) rows_of[id_of[i]].push_back(i);
+
+  std::string* m = w->main();
+  m->push_back(static_cast<char>(Encoding::kStringTemplate));
+  PutVarint64(m, k);
+  std::vector<std::string_view> views(dict.begin(), dict.end());
+  PutStringList(views, w);
+  EncodeInts(id_of.data(), n, w);
+
+  // Slot table, and the stored numbers of every slot in (template, slot) order. A slot holds
+  // one kind of number (a port, a user id, a latency), so slot-major order compresses far
+  // better than the row-interleaved mix.
+  struct Stored {
+    std::vector<uint64_t> u;
+    int width;
+    bool varint;
+  };
+  std::vector<Stored> stored;
+  int planes = 0;
+  bool any_varint = false;
+  std::vector<uint64_t> vals;
+  for (size_t t = 0; t < k; ++t) {
+    const size_t nv = CountVars(dict[t]);
+    const std::vector<size_t>& rt = rows_of[t];
+    for (size_t j = 0; j < nv; ++j) {
+      vals.resize(rt.size());
+      for (size_t r = 0; r < rt.size(); ++r) vals[r] = vars[var_at[rt[r]] + j];
+      SlotRef ref;
+      if (refs != nullptr && rt.size() >= kMinRefRows && FindRef(refs, rows, rt, vals, &ref)) {
+        m->push_back(static_cast<char>(SlotKind::kRef));
+        PutVarint64(m, ref.column_id);
+        m->push_back(static_cast<char>(ref.source));
+        PutVarint64(m, ref.k);
+        refs->Use(ref.column_id);
+        continue;
+      }
+      uint64_t mn = vals[0];
+      for (uint64_t x : vals) mn = std::min(mn, x);
+      Stored s;
+      std::vector<uint64_t> delta(vals.size() - 1);
+      for (size_t r = 1; r < vals.size(); ++r) {
+        delta[r - 1] = ZigZagEncode(static_cast<int64_t>(vals[r] - vals[r - 1]));
+      }
+      for (uint64_t& x : vals) x -= mn;
+      const int best = PickIntForm(vals, delta);
+      const bool is_delta = best == 1 || best == 3;
+      s.varint = best >= 2;
+      m->push_back(
+          static_cast<char>(s.varint ? (is_delta ? SlotKind::kDeltaVarint : SlotKind::kForVarint)
+                                     : (is_delta ? SlotKind::kDelta : SlotKind::kFor)));
+      PutVarint64(m, is_delta ? vals[0] + mn : mn);
+      s.u = is_delta ? std::move(delta) : vals;
+      s.width = 0;
+      if (!s.varint) {
+        uint64_t mx = 0;
+        for (uint64_t x : s.u) mx = std::max(mx, x);
+        s.width = ByteWidth(mx);
+        m->push_back(static_cast<char>(s.width));
+        planes = std::max(planes, s.width);
+      } else {
+        any_varint = true;
+      }
+      stored.push_back(std::move(s));
+    }
+  }
+  m->push_back(static_cast<char>(planes));
+  for (int p = 0; p < planes; ++p) {
+    std::string* plane = w->Add();
+    for (const Stored& s : stored) {
+      if (s.varint || s.width <= p) continue;
+      for (uint64_t x : s.u) plane->push_back(static_cast<char>(x >> (8 * p)));
+    }
+  }
+  if (any_varint) {
+    std::string* vs = w->Add();
+    for (const Stored& s : stored) {
+      if (!s.varint) continue;
+      for (uint64_t x : s.u) PutVarint64(vs, x);
+    }
+  }
+  return true;
+}
+
+bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs* refs,
+                     StringData* out) {
+  Decoder* m = r->main();
+  uint64_t k;
+  if (!m->GetVarint64(&k) || k > n || (n > 0 && k == 0)) return false;
+  StringData dict;
+  if (!GetStringList(r, k, &dict)) return false;
+  std::vector<int64_t> id_of(n);
+  if (!DecodeInts(r, n, id_of.data())) return false;
+  std::vector<size_t> nv(k), count(k, 0), base(k, 0);
+  for (size_t i = 0; i < n; ++i) {
+    if (id_of[i] < 0 || static_cast<uint64_t>(id_of[i]) >= k) return false;
+    ++count[id_of[i]];
+  }
+  // Numbers of template t, slot j, rank q live at vars[base[t] + j * count[t] + q].
+  size_t total = 0;
+  for (size_t t = 0; t < k; ++t) {
+    nv[t] = CountVars(dict.Get(t));
+    base[t] = total;
+    if (nv[t] > kMaxNumbers || count[t] * nv[t] > kMaxNumbers) return false;
+    total += nv[t] * count[t];
+    if (total > kMaxNumbers) return false;
+  }
+  std::vector<uint64_t> vars(total);
+  std::vector<std::vector<uint32_t>> rows_of;  // block rows of each template, for references
+  struct Stored {
+    uint64_t* dst;  // count values (first one given for kDelta)
+    size_t count;
+    size_t planes_count;  // values that come from the planes
+    SlotKind kind;
+    uint64_t first;
+    uint8_t width;
+    bool varint = false;
+    bool delta = false;
+  };
+  std::vector<Stored> stored;
+  bool any_varint = false;
+  for (size_t t = 0; t < k; ++t) {
+    for (size_t j = 0; j < nv[t]; ++j) {
+      uint8_t kind;
+      if (!m->GetByte(&kind)) return false;
+      uint64_t* dst = vars.data() + base[t] + j * count[t];
+      if (static_cast<SlotKind>(kind) == SlotKind::kRef) {
+        uint64_t col, kk;
+        uint8_t src;
+        if (!m->GetVarint64(&col) || !m->GetByte(&src) || !m->GetVarint64(&kk) ||
+            src > static_cast<uint8_t>(NumberSource::kStringNum) || kk > UINT32_MAX ||
+            col > UINT32_MAX || refs == nullptr || !refs->Allowed(static_cast<uint32_t>(col))) {
+          return false;
+        }
+        RefSource* s = refs->Find(static_cast<uint32_t>(col));
+        if (s == nullptr) return false;
+        if (rows_of.empty()) {
+          rows_of.resize(k);
+          for (size_t i = 0; i < n; ++i) {
+            rows_of[id_of[i]].push_back(rows != nullptr ? rows[i] : static_cast<uint32_t>(i));
+          }
+        }
+        for (size_t q = 0; q < count[t]; ++q) {
+          if (!s->Number(rows_of[t][q], static_cast<NumberSource>(src), static_cast<uint32_t>(kk),
+                         &dst[q])) {
+            return false;
+          }
+        }
+        continue;
+      }
+      Stored s{dst, count[t], count[t], static_cast<SlotKind>(kind), 0, 0};
+      if (kind > static_cast<uint8_t>(SlotKind::kDeltaVarint) || !m->GetVarint64(&s.first)) {
+        return false;
+      }
+      s.varint = s.kind == SlotKind::kForVarint || s.kind == SlotKind::kDeltaVarint;
+      if (s.varint) {
+        any_varint = true;
+      } else if (!m->GetByte(&s.width) || s.width > 8) {
+        return false;
+      }
+      s.delta = s.kind == SlotKind::kDelta || s.kind == SlotKind::kDeltaVarint;
+      if (s.delta) {
+        if (s.count == 0) return false;
+        s.planes_count = s.count - 1;
+      }
+      stored.push_back(s);
+    }
+  }
+  uint8_t planes;
+  if (!m->GetByte(&planes) || planes > 8) return false;
+  for (const Stored& s : stored) {
+    if (s.width > planes) return false;
+  }
+  for (Stored& s : stored) {
+    uint64_t* u = s.delta ? s.dst + 1 : s.dst;
+    std::fill(u, u + s.planes_count, 0);
+  }
+  for (int p = 0; p < planes; ++p) {
+    std::string_view plane;
+    if (!r->Next(&plane)) return false;
+    size_t at = 0;
+    for (Stored& s : stored) {
+      if (s.varint || s.width <= p) continue;
+      if (plane.size() - at < s.planes_count) return false;
+      uint64_t* u = s.delta ? s.dst + 1 : s.dst;
+      for (size_t q = 0; q < s.planes_count; ++q) {
+        u[q] |= static_cast<uint64_t>(static_cast<uint8_t>(plane[at + q])) << (8 * p);
+      }
+      at += s.planes_count;
+    }
+    if (at != plane.size()) return false;
+  }
+  if (any_varint) {
+    Decoder vs{std::string_view()};
+    if (!r->Next(&vs)) return false;
+    for (Stored& s : stored) {
+      if (!s.varint) continue;
+      uint64_t* u = s.delta ? s.dst + 1 : s.dst;
+      for (size_t q = 0; q < s.planes_count; ++q) {
+        if (!vs.GetVarint64(&u[q])) return false;
+      }
+    }
+    if (!vs.done()) return false;
+  }
+  for (Stored& s : stored) {
+    if (!s.delta) {
+      for (size_t q = 0; q < s.count; ++q) s.dst[q] += s.first;
+    } else {
+      s.dst[0] = s.first;
+      for (size_t q = 1; q < s.count; ++q) {
+        s.dst[q] = s.dst[q - 1] + static_cast<uint64_t>(ZigZagDecode(s.dst[q]));
+      }
+    }
+  }
+  std::vector<size_t> rank(k, 0);
+  std::vector<uint64_t> row_vars;
+  std::string value;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t t = static_cast<size_t>(id_of[i]);
+    row_vars.resize(nv[t]);
+    for (size_t j = 0; j < nv[t]; ++j) row_vars[j] = vars[base[t] + j * count[t] + rank[t]];
+    ++rank[t];
+    value.clear();
+    if (!Expand(dict.Get(t), row_vars.data(), row_vars.size(), &value) ||
+        out->byte_size() + value.size() > kMaxChunkStringBytes) {
+      return false;
+    }
+    out->Append(value);
+  }
+  return true;
+}
+
+}  // namespace lode::storage::internal
