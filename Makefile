@@ -1,4 +1,5 @@
 # lode — quick start: `make run` (deps, build, serve ./data) and `make test` (deps, build, all tests).
+MAKEFLAGS += --no-print-directory
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= 2
