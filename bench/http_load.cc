@@ -5,12 +5,6 @@
 // usage: lode_http_load --port P --corpus FILE.ndjson [--connections 8] [--lines-per-request 1000]
 //                       [--seconds 10] [--server-pid PID]
 // Every request must be answered 200 with every line stored; anything else is an error (exit 1).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -22,6 +16,12 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace {
 
@@ -109,12 +109,18 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--port") o.port = std::atoi(v.c_str());
-    else if (k == "--corpus") o.corpus = v;
-    else if (k == "--connections") o.connections = std::atoi(v.c_str());
-    else if (k == "--lines-per-request") o.lines_per_request = std::atoi(v.c_str());
-    else if (k == "--seconds") o.seconds = std::atof(v.c_str());
-    else if (k == "--server-pid") o.server_pid = std::atoi(v.c_str());
+    if (k == "--port")
+      o.port = std::atoi(v.c_str());
+    else if (k == "--corpus")
+      o.corpus = v;
+    else if (k == "--connections")
+      o.connections = std::atoi(v.c_str());
+    else if (k == "--lines-per-request")
+      o.lines_per_request = std::atoi(v.c_str());
+    else if (k == "--seconds")
+      o.seconds = std::atof(v.c_str());
+    else if (k == "--server-pid")
+      o.server_pid = std::atoi(v.c_str());
     else {
       std::fprintf(stderr, "lode_http_load: unknown flag %s\n", k.c_str());
       return 2;

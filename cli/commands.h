@@ -5,8 +5,11 @@
 
 namespace lode::cli {
 
+int RunDelete(int argc, char** argv);
 int RunIngest(int argc, char** argv);
 int RunQuery(int argc, char** argv);
+int RunRetention(int argc, char** argv);
 int RunServe(int argc, char** argv);
+int RunStats(int argc, char** argv);
 
 }  // namespace lode::cli

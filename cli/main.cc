@@ -1,4 +1,5 @@
-// `lode`: the one binary. Subcommands: ingest, query, serve (see `lode help`).
+// `lode`: the one binary. Subcommands: ingest, query, serve, stats, retention, delete (see
+// `lode help`).
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -21,6 +22,12 @@ commands:
   query    search stored records, newest first
            lode query --data DIR [--since 15m] [--from T] [--to T] [--limit N] [--count]
                       [--output ndjson|table] [--tenant NAME] 'QUERY'
+  stats    partitions, segments, records, bytes per column, WAL, quarantine, lifetime counters
+           lode stats --data DIR
+  retention remove records by age and size now (or list what would go with --dry-run)
+           lode retention --data DIR --retention 30d [--max-disk 50GB] [--dry-run]
+  delete   remove the records a query matches
+           lode delete --data DIR [--from T] [--to T] [--dry-run] [--all] 'QUERY'
   help     this text; `lode help <command>` or `lode <command> --help` for its flags
   version  the version
 )";
@@ -60,6 +67,9 @@ int main(int argc, char** argv) {
       if (sub == "ingest") return lode::cli::RunIngest(1, args);
       if (sub == "query") return lode::cli::RunQuery(1, args);
       if (sub == "serve") return lode::cli::RunServe(1, args);
+      if (sub == "stats") return lode::cli::RunStats(1, args);
+      if (sub == "retention") return lode::cli::RunRetention(1, args);
+      if (sub == "delete") return lode::cli::RunDelete(1, args);
     }
     std::fputs(kUsage, stdout);
     return 0;
@@ -71,6 +81,9 @@ int main(int argc, char** argv) {
   if (cmd == "ingest") return lode::cli::RunIngest(argc - 2, argv + 2);
   if (cmd == "query") return lode::cli::RunQuery(argc - 2, argv + 2);
   if (cmd == "serve") return lode::cli::RunServe(argc - 2, argv + 2);
+  if (cmd == "stats") return lode::cli::RunStats(argc - 2, argv + 2);
+  if (cmd == "retention") return lode::cli::RunRetention(argc - 2, argv + 2);
+  if (cmd == "delete") return lode::cli::RunDelete(argc - 2, argv + 2);
   std::fprintf(stderr, "lode: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -13,12 +14,14 @@
 
 #include "cli/commands.h"
 #include "cli/flags.h"
+#include "cli/retention_flags.h"
 #include "common/http_types.h"
 #include "common/strings.h"
 #include "common/time_util.h"
 #include "ingest/http_server.h"
 #include "ingest/ingest_handlers.h"
 #include "ingest/line_parser.h"
+#include "query/delete_handler.h"
 #include "query/http_handlers.h"
 #include "storage/env.h"
 #include "storage/store.h"
@@ -28,12 +31,13 @@ namespace {
 
 constexpr char kHelp[] =
     R"(usage: lode serve --data DIR [--http HOST:PORT] [--sync batch|always|none] [--http-threads N]
-                  [--max-body SIZE]
+                  [--max-body SIZE] [--retention 30d] [--max-disk 50GB] [--compaction-target SIZE]
 
 Serves the HTTP API over the data directory DIR (created when missing):
   POST /ingest/ndjson     one JSON object per line
   POST /ingest/text       one plain-text message per line
   GET  /api/v1/query      ?q=QUERY&from=T&to=T&limit=N, newest first, NDJSON stream
+  POST /api/v1/delete     ?q=QUERY&from=T&to=T[&all=1][&dry_run=1] -> {"deleted":N}
   GET  /health            {"status":"ok"}
 See docs/HTTP.md for the details.
 
@@ -51,6 +55,17 @@ flags:
                              records (a crash of lode alone cannot)
   --flush-interval D  write the in-memory records to segments at least this often (default 30s)
 
+storage maintenance (docs/STORAGE.md), run in the background and logged to stderr:
+  --compaction-target SIZE  merge each day partition's smaller segments until they reach about
+                      SIZE (default 128MiB; 0 turns background compaction off)
+  --retention D       delete records older than D (30d, 36h); a segment straddling the cutoff
+                      is rewritten, so nothing older than the cutoff survives a run
+  --retention-tenant T=D,...  per-tenant age limits instead of --retention (D = none: keep)
+  --max-disk SIZE     then delete whole day partitions, oldest first, while the segments of all
+                      tenants take more than SIZE (50GB; binary units; WAL not counted)
+  --max-disk-tenant T=SIZE,...  the same per tenant, applied first
+  --retention-interval D  how often the limits are applied (default 10m; also once at start)
+
 Stops on SIGINT or SIGTERM: stops accepting, finishes requests in flight, exits 0.
 )";
 
@@ -59,6 +74,7 @@ constexpr char kRootText[] = R"(lode - log aggregation and search
   POST /ingest/ndjson     one JSON object per line      ?tenant=NAME or X-Scope-OrgID
   POST /ingest/text       one plain-text message per line
   GET  /api/v1/query      ?q=QUERY&from=T&to=T&limit=N  newest first, NDJSON
+  POST /api/v1/delete     ?q=QUERY&from=T&to=T          delete matching records
   GET  /health            liveness
 
 example:
@@ -150,8 +166,11 @@ std::string Text(const absl::Status& s) { return std::string(StatusMessage(s)); 
 }  // namespace
 
 int RunServe(int argc, char** argv) {
-  auto flags = Flags::Parse(
-      argc, argv, {"data", "http", "http-threads", "max-body", "sync", "flush-interval"}, {"help"});
+  std::set<std::string> value_flags = {
+      "data", "http",           "http-threads",       "max-body",
+      "sync", "flush-interval", "retention-interval", "compaction-target"};
+  value_flags.insert(RetentionFlagNames().begin(), RetentionFlagNames().end());
+  auto flags = Flags::Parse(argc, argv, value_flags, {"help"});
   if (!flags.ok()) {
     std::fprintf(stderr, "lode serve: %s\n\n%s", Text(flags.status()).c_str(), kHelp);
     return 2;
@@ -221,6 +240,38 @@ int RunServe(int argc, char** argv) {
     }
     store_options.flush_age_ns = *d;
   }
+  auto policy = RetentionPolicyFromFlags(*flags);
+  if (!policy.ok()) {
+    std::fprintf(stderr, "lode serve: %s\n", Text(policy.status()).c_str());
+    return 2;
+  }
+  if (!policy->empty()) store_options.retention = *policy;
+  if (auto f = flags->Get("retention-interval")) {
+    auto d = ParseDurationNanos(*f);
+    if (!d || *d < kNanosPerSecond) {
+      std::fprintf(stderr,
+                   "lode serve: --retention-interval '%s': expected a duration of at least 1s, "
+                   "like 10m\n",
+                   f->c_str());
+      return 2;
+    }
+    store_options.retention_interval_ns = *d;
+  }
+  if (auto c = flags->Get("compaction-target")) {
+    if (*c == "0") {
+      store_options.compaction.target_bytes = 0;
+    } else if (auto n = ParseSize(*c)) {
+      store_options.compaction.target_bytes = *n;
+    } else {
+      std::fprintf(stderr,
+                   "lode serve: --compaction-target '%s': expected a size such as 128MiB, or 0\n",
+                   c->c_str());
+      return 2;
+    }
+  }
+  store_options.log = [](std::string_view line) {
+    std::fprintf(stderr, "lode: %.*s\n", static_cast<int>(line.size()), line.data());
+  };
   auto store = storage::Store::Open(storage::Env::Default(), *data, store_options);
   if (!store.ok()) {
     std::fprintf(stderr, "lode serve: opening %s: %s\n", data->c_str(),
@@ -256,6 +307,8 @@ int RunServe(int argc, char** argv) {
             [st](const HttpRequest& r) { return query::HandleQuery(st, r); });
   srv.Route("POST", "/api/v1/query",
             [st](const HttpRequest& r) { return query::HandleQuery(st, r); });
+  srv.Route("POST", "/api/v1/delete",
+            [st](const HttpRequest& r) { return query::HandleDelete(st, r); });
   srv.Route("GET", "/health", [](const HttpRequest&) {
     HttpResponse r;
     r.body = R"({"status":"ok"})";

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <set>
 
+#include "absl/container/flat_hash_set.h"
+
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "common/time_util.h"
@@ -16,28 +18,14 @@ constexpr int64_t kNanosPerDay = 86400 * kNanosPerSecond;
 // A commit group stops growing at this many bytes of batches.
 constexpr size_t kMaxGroupBytes = 16 << 20;
 
-int64_t DayOf(int64_t ns) { return ns >= 0 ? ns / kNanosPerDay : (ns + 1) / kNanosPerDay - 1; }
+int64_t DayOf(int64_t ns) { return DayOfTime(ns); }
 
-// Concatenates batches into one, then sorts it by time.
+// Merges the memtable batches of one partition into one time-sorted batch.
 RecordBatch MergeSorted(const std::vector<std::shared_ptr<const RecordBatch>>& batches) {
-  RecordBatch all;
-  size_t base = 0;
-  for (const auto& b : batches) {
-    std::vector<int64_t>* times = all.mutable_times();
-    times->insert(times->end(), b->times().begin(), b->times().end());
-    for (size_t r = 0; r < b->num_rows(); ++r) all.mutable_messages()->Append(b->message(r));
-    for (const Column& c : b->columns()) {
-      if (c.rows.empty()) continue;
-      Column* dst = all.MutableColumn(c.name, c.type);
-      for (uint32_t r : c.rows) dst->rows.push_back(static_cast<uint32_t>(base + r));
-      dst->ints.insert(dst->ints.end(), c.ints.begin(), c.ints.end());
-      dst->doubles.insert(dst->doubles.end(), c.doubles.begin(), c.doubles.end());
-      for (size_t i = 0; i < c.strings.size(); ++i) dst->strings.Append(c.strings.Get(i));
-    }
-    base += b->num_rows();
-  }
-  if (std::is_sorted(all.times().begin(), all.times().end())) return all;
-  return all.Select(all.TimeOrder());
+  std::vector<const RecordBatch*> ptrs;
+  ptrs.reserve(batches.size());
+  for (const auto& b : batches) ptrs.push_back(b.get());
+  return ConcatSorted(ptrs);
 }
 
 }  // namespace
@@ -104,20 +92,24 @@ struct Store::Writer {
 };
 
 Store::Store(Env* env, std::string dir, StoreOptions options)
-    : env_(env), dir_(std::move(dir)), wal_dir_(JoinPath(dir_, "wal")), options_(options) {}
+    : env_(env),
+      dir_(std::move(dir)),
+      wal_dir_(JoinPath(dir_, "wal")),
+      options_(std::move(options)),
+      reports_(options_.read_only ? nullptr : std::make_shared<CorruptionReports>()) {}
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(Env* env, std::string dir,
                                                    StoreOptions options) {
   if (dir.empty()) return absl::InvalidArgumentError("empty data directory");
-  std::unique_ptr<Store> store(new Store(env, std::move(dir), options));
-  if (!options.read_only) {
+  std::unique_ptr<Store> store(new Store(env, std::move(dir), std::move(options)));
+  if (!store->options_.read_only) {
     RETURN_IF_ERROR(env->CreateDirs(store->wal_dir_));
     ASSIGN_OR_RETURN(store->lock_, env->LockFile(JoinPath(store->dir_, "LOCK")));
   } else if (!env->FileExists(store->dir_)) {
     return absl::NotFoundError(StrCat("data directory ", store->dir_, " does not exist"));
   }
   RETURN_IF_ERROR(store->Recover());
-  if (!options.read_only && options.background) {
+  if (!store->options_.read_only && store->options_.background) {
     store->bg_ = std::thread([s = store.get()] { s->BackgroundLoop(); });
   }
   return store;
@@ -141,7 +133,9 @@ std::string Store::PartitionDir(std::string_view tenant, int64_t day) const {
 absl::Status Store::AdoptLegacySegments(ManifestData* m) {
   // Data directories written before the manifest existed: take their segments as they are.
   auto tenants = env_->ListDir(dir_);
-  if (!tenants.ok()) return absl::IsNotFound(tenants.status()) ? absl::OkStatus() : tenants.status();
+  if (!tenants.ok()) {
+    return absl::IsNotFound(tenants.status()) ? absl::OkStatus() : tenants.status();
+  }
   for (const std::string& t : *tenants) {
     if (!t.starts_with("t=")) continue;
     auto days = env_->ListDir(JoinPath(dir_, t));
@@ -183,13 +177,23 @@ void Store::RemoveOrphans(const ManifestData& m) {
     auto days = env_->ListDir(JoinPath(dir_, t));
     if (!days.ok()) continue;
     for (const std::string& d : *days) {
-      auto files = env_->ListDir(JoinPath(JoinPath(dir_, t), d));
+      const std::string pdir = JoinPath(JoinPath(dir_, t), d);
+      auto files = env_->ListDir(pdir);
       if (!files.ok()) continue;
+      size_t left = files->size();
       for (const std::string& f : *files) {
         const std::string rel = StrCat(t, "/", d, "/", f);
         bool orphan = f.ends_with(".tmp") || (f.ends_with(kSegmentSuffix) && !live.count(rel));
-        if (orphan && env_->RemoveFile(JoinPath(dir_, rel)).ok()) recovery_.orphan_files_removed++;
+        if (orphan && env_->RemoveFile(JoinPath(dir_, rel)).ok()) {
+          recovery_.orphan_files_removed++;
+          left--;
+        }
       }
+      // Partitions emptied by retention, delete or compaction.
+      if (left == 0) env_->RemoveDir(pdir).IgnoreError();
+    }
+    if (auto rest = env_->ListDir(JoinPath(dir_, t)); rest.ok() && rest->empty()) {
+      env_->RemoveDir(JoinPath(dir_, t)).IgnoreError();
     }
   }
 }
@@ -265,9 +269,11 @@ absl::Status Store::Recover() {
     info.orphan_files_removed = recovery_.orphan_files_removed;
     for (auto& e : recovery_.errors) info.errors.push_back(std::move(e));
     recovery_ = std::move(info);
+    SegmentList live;
+    for (SegmentEntry& e : m.segments) live.push_back(MakeLive(std::move(e)));
     absl::MutexLock l(&mu_);
-    segments_.clear();
-    for (SegmentEntry& e : m.segments) segments_.push_back(LiveSegment{std::move(e), nullptr});
+    segments_ = std::move(live);
+    counters_ = m.counters;
     next_file_number_ = std::max(m.next_file_number, max_gen + 1);
     wal_checkpoint_ = m.wal_checkpoint;
     active_ = std::move(replayed);
@@ -341,8 +347,7 @@ absl::StatusOr<WriteResult> Store::Write(const RecordBatch& batch, std::string_v
   // Leader: take the writers queued behind us (not a WAL rotation), up to a size bound.
   size_t group = 1, bytes = batch.ByteSize();
   if (options_.sync != SyncMode::kAlways) {
-    while (group < writers_.size() && writers_[group]->batch != nullptr &&
-           bytes < kMaxGroupBytes) {
+    while (group < writers_.size() && writers_[group]->batch != nullptr && bytes < kMaxGroupBytes) {
       bytes += writers_[group]->batch->ByteSize();
       ++group;
     }
@@ -393,7 +398,8 @@ ManifestData Store::CurrentManifest() {
   ManifestData m;
   m.next_file_number = next_file_number_;
   m.wal_checkpoint = wal_checkpoint_;
-  for (const LiveSegment& s : segments_) m.segments.push_back(s.entry);
+  for (const auto& s : segments_) m.segments.push_back(s->entry());
+  m.counters = counters_;
   return m;
 }
 
@@ -428,13 +434,12 @@ absl::StatusOr<WriteResult> Store::WriteSegments(const RecordBatch& batch,
   if (options_.read_only) return absl::FailedPreconditionError("store is open read-only");
   WriteResult result;
   if (batch.empty()) return result;
-  absl::MutexLock fl(&flush_mu_);
   std::vector<SegmentEntry> added;
   for (auto& [day, part] : SplitByDay(batch)) {
     SegmentEntry e;
     absl::Status s = WriteSegmentFile(std::string(tenant), *part, &e);
     if (!s.ok()) {
-      for (const SegmentEntry& a : added) env_->RemoveFile(JoinPath(dir_, a.path)).IgnoreError();
+      RemoveFiles(added);
       return s;
     }
     result.records += e.records;
@@ -442,18 +447,10 @@ absl::StatusOr<WriteResult> Store::WriteSegments(const RecordBatch& batch,
     result.bytes += e.bytes;
     added.push_back(std::move(e));
   }
-  ManifestData m;
-  {
-    absl::MutexLock l(&mu_);
-    m = CurrentManifest();
-  }
-  m.segments.insert(m.segments.end(), added.begin(), added.end());
-  if (absl::Status s = WriteManifest(env_, dir_, m); !s.ok()) {
-    for (const SegmentEntry& a : added) env_->RemoveFile(JoinPath(dir_, a.path)).IgnoreError();
-    return s;
-  }
-  absl::MutexLock l(&mu_);
-  for (SegmentEntry& e : added) segments_.push_back(LiveSegment{std::move(e), nullptr});
+  RETURN_IF_ERROR(ReplaceSegments({}, std::move(added), [&](ManifestCounters* c) {
+    c->flushed_bytes += result.bytes;
+    c->flushed_records += result.records;
+  }));
   return result;
 }
 
@@ -495,130 +492,194 @@ absl::Status Store::FlushImmutable(uint64_t checkpoint) {
     parts = immutable_;  // shared batches: a cheap copy
   }
   std::vector<SegmentEntry> added;
+  uint64_t bytes = 0, records = 0;
   absl::Status s;
   for (const auto& [key, mp] : parts) {
     RecordBatch merged = MergeSorted(mp.batches);
     SegmentEntry e;
     s = WriteSegmentFile(key.tenant, merged, &e);
     if (!s.ok()) break;
+    bytes += e.bytes;
+    records += e.records;
     added.push_back(std::move(e));
   }
-  ManifestData m;
-  if (s.ok()) {
-    absl::MutexLock l(&mu_);
-    m = CurrentManifest();
-    m.wal_checkpoint = checkpoint;
-    m.segments.insert(m.segments.end(), added.begin(), added.end());
-    m.next_file_number = next_file_number_;
-  }
-  if (s.ok()) s = WriteManifest(env_, dir_, m);
   if (!s.ok()) {
     // The records stay in the memtable and the WAL; the files written so far are orphans.
-    for (const SegmentEntry& a : added) env_->RemoveFile(JoinPath(dir_, a.path)).IgnoreError();
+    RemoveFiles(added);
+    return s;
+  }
+  ManifestData m;
+  {
+    absl::MutexLock l(&mu_);
+    m = CurrentManifest();
+  }
+  m.wal_checkpoint = checkpoint;
+  m.segments.insert(m.segments.end(), added.begin(), added.end());
+  m.counters.flushed_bytes += bytes;
+  m.counters.flushed_records += records;
+  bool in_doubt = false;
+  s = PublishManifest(m, &in_doubt);
+  if (!s.ok() && !in_doubt) {
+    RemoveFiles(added);
     return s;
   }
   {
-    // Segments in, memtable out, in one step: a snapshot sees the records exactly once.
+    // Segments in, memtable out, in one step: a snapshot sees the records exactly once. When
+    // the manifest is in doubt the new state is what is visible on disk; the WAL generations
+    // stay until a later manifest write is durable.
     absl::MutexLock l(&mu_);
-    for (SegmentEntry& e : added) segments_.push_back(LiveSegment{std::move(e), nullptr});
+    for (SegmentEntry& e : added) segments_.push_back(MakeLive(std::move(e)));
     immutable_.clear();
     wal_checkpoint_ = checkpoint;
+    counters_ = m.counters;
     flushes_++;
+  }
+  return s;
+}
+
+std::shared_ptr<LiveSegment> Store::MakeLive(SegmentEntry e) {
+  return std::make_shared<LiveSegment>(env_, dir_, std::move(e), reports_);
+}
+
+void Store::RemoveFiles(const std::vector<SegmentEntry>& entries) {
+  for (const SegmentEntry& e : entries) env_->RemoveFile(JoinPath(dir_, e.path)).IgnoreError();
+}
+
+absl::Status Store::PublishManifest(const ManifestData& m, bool* in_doubt) {
+  bool replaced = false;
+  absl::Status s = WriteManifest(env_, dir_, m, &replaced);
+  if (!s.ok()) {
+    *in_doubt = replaced;
+    if (replaced) manifest_in_doubt_ = true;
+    return s;
+  }
+  *in_doubt = false;
+  if (manifest_in_doubt_) {
+    manifest_in_doubt_ = false;
+    for (const auto& seg : retire_when_durable_) seg->Retire();
+    retire_when_durable_.clear();
   }
   // WAL generations below the checkpoint are no longer needed.
   if (auto names = env_->ListDir(wal_dir_); names.ok()) {
     for (const std::string& n : *names) {
       uint64_t g = ParseWalFileName(n);
-      if (g > 0 && g < checkpoint) env_->RemoveFile(JoinPath(wal_dir_, n)).IgnoreError();
+      if (g > 0 && g < m.wal_checkpoint) env_->RemoveFile(JoinPath(wal_dir_, n)).IgnoreError();
     }
   }
   return absl::OkStatus();
 }
 
-void Store::BackgroundLoop() {
-  int64_t retry_after = 0;
-  absl::MutexLock l(&mu_);
-  while (!stop_) {
-    bg_cv_.WaitWithTimeout(&mu_, absl::Seconds(1));
-    if (stop_) break;
-    const bool due = FlushDue() || !immutable_.empty();
-    if (!due || env_->NowNanos() < retry_after) continue;
-    mu_.Unlock();
-    absl::Status s = Flush();
-    mu_.Lock();
-    // On failure (disk full, I/O error) keep the records where they are and try again later.
-    retry_after = s.ok() ? 0 : env_->NowNanos() + 5 * kNanosPerSecond;
+absl::Status Store::ReplaceSegments(const SegmentList& removed, std::vector<SegmentEntry> added,
+                                    const std::function<void(ManifestCounters*)>& count) {
+  absl::MutexLock fl(&flush_mu_);
+  ManifestData m;
+  const LiveSegment* stale = nullptr;
+  {
+    absl::MutexLock l(&mu_);
+    if (!removed.empty()) {
+      absl::flat_hash_set<const LiveSegment*> live;
+      for (const auto& seg : segments_) live.insert(seg.get());
+      for (const auto& r : removed) {
+        if (!live.contains(r.get())) stale = r.get();
+      }
+    }
+    m = CurrentManifest();
   }
+  if (stale != nullptr) {
+    RemoveFiles(added);
+    return absl::AbortedError(StrCat("segment ", stale->entry().path, " was replaced meanwhile"));
+  }
+  std::set<std::string> gone;
+  for (const auto& r : removed) gone.insert(r->entry().path);
+  std::erase_if(m.segments, [&](const SegmentEntry& e) { return gone.count(e.path) > 0; });
+  m.segments.insert(m.segments.end(), added.begin(), added.end());
+  if (count) count(&m.counters);
+  bool in_doubt = false;
+  absl::Status s = PublishManifest(m, &in_doubt);
+  if (!s.ok() && !in_doubt) {
+    RemoveFiles(added);
+    return s;
+  }
+  {
+    absl::MutexLock l(&mu_);
+    std::erase_if(segments_, [&](const auto& seg) { return gone.count(seg->entry().path) > 0; });
+    for (SegmentEntry& e : added) segments_.push_back(MakeLive(std::move(e)));
+    counters_ = m.counters;
+  }
+  for (const auto& r : removed) {
+    if (in_doubt) {
+      retire_when_durable_.push_back(r);
+    } else {
+      r->Retire();
+    }
+  }
+  return s;
+}
+
+Store::SegmentList Store::LiveSegments(std::string_view tenant, int64_t from, int64_t to) {
+  SegmentList out;
+  absl::MutexLock l(&mu_);
+  for (const auto& seg : segments_) {
+    const SegmentEntry& e = seg->entry();
+    if (!tenant.empty() && e.tenant != tenant) continue;
+    if (e.max_time < from || e.min_time >= to) continue;
+    out.push_back(seg);
+  }
+  return out;
 }
 
 absl::StatusOr<std::shared_ptr<const StoreSnapshot>> Store::Snapshot(std::string_view tenant,
                                                                      int64_t from, int64_t to) {
   RETURN_IF_ERROR(ValidateTenant(tenant));
-  auto snap = std::make_shared<StoreSnapshot>();
-  absl::MutexLock l(&mu_);
-  for (LiveSegment& seg : segments_) {
-    const SegmentEntry& e = seg.entry;
-    if (e.tenant != tenant || e.max_time < from || e.min_time >= to) continue;
-    if (seg.reader == nullptr) {
-      auto r = SegmentReader::Open(env_, JoinPath(dir_, e.path));
+  for (int attempt = 0;; ++attempt) {
+    auto snap = std::make_shared<StoreSnapshot>();
+    SegmentList segs;
+    {
+      // Segments and memtable under one lock: a flush moves records from one to the other in
+      // one step, so the snapshot has each record exactly once.
+      absl::MutexLock l(&mu_);
+      for (const auto& seg : segments_) {
+        const SegmentEntry& e = seg->entry();
+        if (e.tenant != tenant || e.max_time < from || e.min_time >= to) continue;
+        segs.push_back(seg);
+      }
+      for (const Memtable* mt : {&immutable_, &active_}) {
+        for (const auto& [key, mp] : *mt) {
+          if (key.tenant != tenant || mp.batches.empty()) continue;
+          if ((key.day + 1) * kNanosPerDay <= from || key.day * kNanosPerDay >= to) continue;
+          snap->sources.push_back(std::make_shared<MemSource>(
+              StrCat("memtable:", key.tenant, "/", UtcDayString(key.day * kNanosPerDay),
+                     mt == &immutable_ ? "/flushing" : ""),
+              mp.batches));
+        }
+      }
+    }
+    // Footers are read outside the lock: opening a segment never holds up writers.
+    bool vanished = false;
+    for (const auto& seg : segs) {
+      auto r = seg->Reader();
       if (!r.ok()) {
+        vanished |= absl::IsNotFound(r.status());
         snap->errors.push_back(std::string(StatusMessage(r.status())));
         continue;
       }
-      seg.reader = std::move(*r);
+      snap->sources.push_back(std::make_shared<LiveSegmentSource>(seg, std::move(*r)));
     }
-    snap->sources.push_back(std::make_shared<SegmentSource>(seg.reader));
+    // A read-only store may be looking at segments the writing process has since replaced.
+    if (vanished && options_.read_only && attempt == 0 && Refresh().ok()) continue;
+    std::sort(snap->sources.begin(), snap->sources.end(), [](const auto& a, const auto& b) {
+      if (a->meta().max_time != b->meta().max_time) {
+        return a->meta().max_time > b->meta().max_time;
+      }
+      return a->name() > b->name();
+    });
+    return std::shared_ptr<const StoreSnapshot>(std::move(snap));
   }
-  for (const Memtable* mt : {&immutable_, &active_}) {
-    for (const auto& [key, mp] : *mt) {
-      if (key.tenant != tenant || mp.batches.empty()) continue;
-      if ((key.day + 1) * kNanosPerDay <= from || key.day * kNanosPerDay >= to) continue;
-      snap->sources.push_back(std::make_shared<MemSource>(
-          StrCat("memtable:", key.tenant, "/", UtcDayString(key.day * kNanosPerDay),
-                 mt == &immutable_ ? "/flushing" : ""),
-          mp.batches));
-    }
-  }
-  std::sort(snap->sources.begin(), snap->sources.end(), [](const auto& a, const auto& b) {
-    if (a->meta().max_time != b->meta().max_time) return a->meta().max_time > b->meta().max_time;
-    return a->name() > b->name();
-  });
-  return std::shared_ptr<const StoreSnapshot>(std::move(snap));
 }
 
-StoreStats Store::Stats() {
-  StoreStats st;
-  std::map<std::pair<std::string, std::string>, StoreStats::Partition> parts;
-  absl::MutexLock l(&mu_);
-  for (const LiveSegment& seg : segments_) {
-    const SegmentEntry& e = seg.entry;
-    std::string day = e.path.substr(e.path.find("/d=") + 3, 10);
-    StoreStats::Partition& p = parts[{e.tenant, day}];
-    p.tenant = e.tenant;
-    p.day = day;
-    p.segments++;
-    p.records += e.records;
-    p.bytes += e.bytes;
-    st.segments++;
-    st.segment_records += e.records;
-    st.segment_bytes += e.bytes;
-  }
-  for (auto& [k, p] : parts) st.partitions.push_back(p);
-  for (const Memtable* mt : {&immutable_, &active_}) {
-    for (const auto& [key, mp] : *mt) {
-      st.memtable_records += mp.records;
-      st.memtable_bytes += mp.bytes;
-    }
-  }
-  if (auto names = env_->ListDir(wal_dir_); names.ok()) {
-    for (const std::string& n : *names) {
-      if (ParseWalFileName(n) == 0) continue;
-      st.wal_files++;
-      if (auto size = env_->FileSize(JoinPath(wal_dir_, n)); size.ok()) st.wal_bytes += *size;
-    }
-  }
-  st.flushes = flushes_;
-  return st;
+absl::Status Store::Refresh() {
+  absl::MutexLock l(&maint_mu_);
+  return Recover();
 }
 
 }  // namespace lode::storage

@@ -4,11 +4,21 @@
 // after which its WAL generation is deleted. On Open the manifest is read (no scan of the data)
 // and the WAL replayed.
 //
+// Maintenance (docs/STORAGE.md): compaction merges a partition's small segments, retention
+// removes records by age and size, Delete removes records matching a predicate, and segments
+// found corrupt are quarantined. Each replaces segments by writing the new files durably, then
+// one manifest that swaps old for new; a crash leaves either the old or the new set. Snapshots
+// hold the segments they read (LiveSegment), so a replaced file is removed only when the last
+// reader lets go. The methods are implemented in store.cc (ingest, flush, snapshots),
+// store_maintenance.cc (compaction, retention, delete, quarantine, the background thread) and
+// store_stats.cc.
+//
 // Layout:
 //   DIR/LOCK                          held by the one process that writes
 //   DIR/MANIFEST                      the catalog (docs/formats/manifest.md)
 //   DIR/wal/<generation>.wal          docs/formats/wal.md
 //   DIR/t=<tenant>/d=<YYYY-MM-DD>/<id>.lode   segments (docs/formats/segment.md)
+//   DIR/quarantine/<tenant>_<day>_<id>.lode   corrupt segments moved aside, with a .reason file
 //
 // Thread-safe. Open a directory read-only (`StoreOptions::read_only`) to query it while another
 // process writes: that sees the segments of the manifest and the records in the WAL.
@@ -16,8 +26,10 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,10 +37,14 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+
 #include "common/record_batch.h"
 #include "storage/block_source.h"
+#include "storage/compaction.h"
 #include "storage/env.h"
+#include "storage/live_segment.h"
 #include "storage/manifest.h"
+#include "storage/retention.h"
 #include "storage/segment_reader.h"
 #include "storage/segment_writer.h"
 #include "storage/wal.h"
@@ -48,10 +64,18 @@ absl::StatusOr<SyncMode> ParseSyncMode(std::string_view name);
 struct StoreOptions {
   SegmentWriterOptions segment;
   SyncMode sync = SyncMode::kBatch;
-  size_t memtable_bytes = 64 << 20;              // flush when the memtable holds this much
-  int64_t flush_age_ns = 30LL * 1'000'000'000;   // ... or its oldest batch is this old
-  bool read_only = false;                        // no lock, no writes, no background work
-  bool background = true;                        // run the flush thread
+  size_t memtable_bytes = 64 << 20;             // flush when the memtable holds this much
+  int64_t flush_age_ns = 30LL * 1'000'000'000;  // ... or its oldest batch is this old
+  bool read_only = false;                       // no lock, no writes, no background work
+  bool background = true;                       // run the background thread (flush and below)
+  // Background compaction (target_bytes 0: off).
+  CompactionOptions compaction;
+  // Background retention: applied every `retention_interval_ns` when set and not empty.
+  std::optional<RetentionPolicy> retention;
+  int64_t retention_interval_ns = 600LL * 1'000'000'000;
+  // Receives one line per background event worth a log line (retention runs, quarantines,
+  // failures of background work). Called from the background thread; may be empty.
+  std::function<void(std::string_view)> log;
 };
 
 struct WriteResult {
@@ -83,13 +107,51 @@ struct StoreStats {
     uint64_t segments = 0;
     uint64_t records = 0;
     uint64_t bytes = 0;
+    int64_t min_time = 0, max_time = 0;
   };
-  std::vector<Partition> partitions;
+  std::vector<Partition> partitions;  // by tenant, then day
   uint64_t segments = 0, segment_records = 0, segment_bytes = 0;
   uint64_t memtable_records = 0, memtable_bytes = 0;
   uint64_t wal_files = 0, wal_bytes = 0;
-  uint64_t flushes = 0;
+  uint64_t flushes = 0;            // by this process
+  uint64_t quarantined_files = 0;  // segments in DIR/quarantine now
+  uint64_t background_errors = 0;  // failed background flushes, compactions, retention runs
+  ManifestCounters counters;       // lifetime totals of the data directory
+  // (flushed + compacted + rewritten bytes) / flushed bytes; 0 before the first flush.
+  double write_amplification() const;
 };
+
+// Raw (uncompressed) vs stored bytes of one column over all segments, from segment footers.
+struct ColumnStats {
+  std::string name;  // "_time", "_msg", or the field name
+  std::string type;  // "time", "string", "int64", "double", "bool"
+  uint64_t values = 0;
+  uint64_t raw_bytes = 0;
+  uint64_t stored_bytes = 0;
+};
+
+struct CompactionResult {
+  uint64_t merges = 0;
+  uint64_t input_segments = 0;
+  uint64_t bytes_read = 0;     // segment bytes of the inputs
+  uint64_t bytes_written = 0;  // segment bytes of the outputs
+  uint64_t records = 0;
+};
+
+struct RewriteResult {
+  uint64_t segments_examined = 0;  // segments overlapping the window
+  uint64_t segments_rewritten = 0;
+  uint64_t segments_removed = 0;  // every record matched
+  uint64_t records_removed = 0;
+  uint64_t bytes_before = 0;  // of the segments rewritten or removed
+  uint64_t bytes_after = 0;   // of their replacements
+};
+
+// Says which rows of `block` (sorted by time) to remove by appending their indexes to `rows`
+// (any order; duplicates are ignored). An error stops the operation, which then changes
+// nothing. Called on one thread at a time.
+using RowMatcher =
+    std::function<absl::Status(const RecordBatch& block, std::vector<uint32_t>* rows)>;
 
 class Store {
  public:
@@ -118,7 +180,38 @@ class Store {
   absl::StatusOr<std::shared_ptr<const StoreSnapshot>> Snapshot(std::string_view tenant,
                                                                 int64_t from, int64_t to);
 
+  // Merges, in every partition, all segments smaller than the compaction target into one (in
+  // time order). Thread-safe; runs beside writes and queries. Each merge commits on its own:
+  // on error the merges done so far stay and the failed one changed nothing. A segment found
+  // corrupt is left out of its merge and quarantined.
+  absl::StatusOr<CompactionResult> Compact();
+
+  // Applies `policy` now (see storage/retention.h for exactly what goes). The memtable is
+  // flushed first when it holds records older than a cutoff. The age step and the size step
+  // each commit with one manifest write: after a crash each has happened entirely or not at
+  // all. With `dry_run` nothing is changed (works on a read-only store too) and the report says
+  // what would go. Counted in the manifest (`counters.retention_runs`) unless dry.
+  absl::StatusOr<RetentionReport> ApplyRetention(const RetentionPolicy& policy,
+                                                 bool dry_run = false);
+
+  // Removes the records of `tenant` in [from, to) that `match` selects, by rewriting the
+  // segments that hold them. The memtable is flushed first, so every record acknowledged before
+  // the call is subject to it; records written during the call may or may not be. Atomic: one
+  // manifest write swaps all rewritten segments, so after a crash either every matching record
+  // is gone or none is. FailedPrecondition on a read-only store.
+  absl::StatusOr<RewriteResult> Delete(std::string_view tenant, int64_t from, int64_t to,
+                                       const RowMatcher& match);
+
+  // Moves the segments reported corrupt (by queries, compaction, or opening) to
+  // DIR/quarantine with a reason file, salvaging their readable blocks into a replacement
+  // segment, and drops them from the manifest. The background thread calls this; without one,
+  // maintenance calls do. Returns the number quarantined. Read-only stores never move files.
+  absl::StatusOr<uint64_t> QuarantineReported();
+
   StoreStats Stats();
+  // Reads every segment's footer (not its data). Segments that cannot be opened are named in
+  // `errors` (and, in a writable store, reported for quarantine).
+  std::vector<ColumnStats> ColumnStatistics(std::vector<std::string>* errors);
   const RecoveryInfo& recovery() const { return recovery_; }
   const std::string& dir() const { return dir_; }
   Env* env() const { return env_; }
@@ -138,10 +231,7 @@ class Store {
   };
   using Memtable = std::map<PartitionKey, MemPartition>;
   struct Writer;  // a Write() waiting in the commit queue
-  struct LiveSegment {
-    SegmentEntry entry;
-    std::shared_ptr<const SegmentReader> reader;  // opened on first use
-  };
+  using SegmentList = std::vector<std::shared_ptr<LiveSegment>>;
 
   Store(Env* env, std::string dir, StoreOptions options);
   absl::Status Recover();
@@ -156,15 +246,45 @@ class Store {
   void JoinQueue(Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Removes the first `n` writers (the leader's group) and wakes the next leader.
   void LeaveQueue(size_t n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Encodes and writes one segment for `part`; fills `entry`.
+  // Encodes and writes one segment for `part` (sorted, one day); fills `entry`.
   absl::Status WriteSegmentFile(const std::string& tenant, const RecordBatch& part,
                                 SegmentEntry* entry);
   // Writes immutable_ as segments and a manifest whose WAL checkpoint is `checkpoint`.
   absl::Status FlushImmutable(uint64_t checkpoint);
-  void BackgroundLoop();
   bool FlushDue() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   ManifestData CurrentManifest() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string PartitionDir(std::string_view tenant, int64_t day) const;
+  std::shared_ptr<LiveSegment> MakeLive(SegmentEntry e);
+  // Writes `m` as the manifest. On OK it is durable: segments waiting for that are retired and
+  // WAL generations below the checkpoint removed. On error `*in_doubt` says whether the new
+  // manifest is visible anyway (see WriteManifest); then the caller adopts the new state but
+  // retires nothing until a later manifest write is durable.
+  absl::Status PublishManifest(const ManifestData& m, bool* in_doubt)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(flush_mu_);
+  // Replaces `removed` (live segments) with `added` (durable files) in one manifest write;
+  // `count` updates the counters. On error nothing changed and `added` files are removed
+  // (unless the manifest write is in doubt). Aborted when a segment of `removed` is no longer
+  // live.
+  absl::Status ReplaceSegments(const SegmentList& removed, std::vector<SegmentEntry> added,
+                               const std::function<void(ManifestCounters*)>& count);
+  void RemoveFiles(const std::vector<SegmentEntry>& entries);
+  // The live segments of `tenant` (all tenants when empty) overlapping [from, to).
+  SegmentList LiveSegments(std::string_view tenant, int64_t from, int64_t to);
+  // Writes the rows of `seg` that `drop` does not select as replacement segments (none when
+  // every row goes). `drop` sees only the blocks overlapping [from, to), and only rows in it
+  // are removed. `*removed` is 0 (and nothing written) when no row matched.
+  absl::Status RewriteSegment(LiveSegment* seg, int64_t from, int64_t to, const RowMatcher& drop,
+                              std::vector<SegmentEntry>* out, uint64_t* removed);
+  // Merges `group` (one partition's segments) into one segment.
+  absl::Status MergeGroup(const SegmentList& group, CompactionResult* result);
+  absl::StatusOr<CompactionResult> CompactInternal(bool force);
+  absl::Status QuarantineOne(const std::shared_ptr<LiveSegment>& seg, const std::string& reason);
+  absl::StatusOr<RetentionReport> RetentionInternal(const RetentionPolicy& policy, bool dry_run);
+  // Read-only stores: re-reads the manifest and the WAL (after a writer replaced segments).
+  absl::Status Refresh();
+  void RemoveEmptyPartitionDirs();
+  void BackgroundLoop();
+  void Log(std::string_view line);
 
   Env* const env_;
   const std::string dir_;
@@ -173,8 +293,16 @@ class Store {
   std::unique_ptr<FileLock> lock_;
   RecoveryInfo recovery_;
 
+  // One compaction, retention run, delete or quarantine at a time (they read segments and
+  // replace them; flushes only add, and go on beside them).
+  absl::Mutex maint_mu_ ABSL_ACQUIRED_BEFORE(flush_mu_);
   // One flush or other manifest change at a time.
   absl::Mutex flush_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  // Set when a manifest write's outcome is in doubt; cleared by the next durable one.
+  bool manifest_in_doubt_ ABSL_GUARDED_BY(flush_mu_) = false;
+  SegmentList retire_when_durable_ ABSL_GUARDED_BY(flush_mu_);
+  // Null for read-only stores.
+  const std::shared_ptr<CorruptionReports> reports_;
 
   absl::Mutex mu_;
   absl::CondVar bg_cv_;
@@ -188,7 +316,9 @@ class Store {
   Memtable immutable_ ABSL_GUARDED_BY(mu_);
   size_t active_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t active_since_ ABSL_GUARDED_BY(mu_) = 0;  // time of the oldest active batch
-  std::vector<LiveSegment> segments_ ABSL_GUARDED_BY(mu_);
+  SegmentList segments_ ABSL_GUARDED_BY(mu_);
+  ManifestCounters counters_ ABSL_GUARDED_BY(mu_);
+  uint64_t background_errors_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_file_number_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t wal_checkpoint_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t immutable_checkpoint_ ABSL_GUARDED_BY(mu_) = 0;  // first WAL generation after it

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end checks of `lode ingest` and `lode query` as a user runs them: exit codes, the
-# summary on stderr, error messages with line numbers, and records coming back out.
+# End-to-end checks of `lode ingest`, `lode query`, `lode stats`, `lode delete` and
+# `lode retention` as a user runs them: exit codes, the summary on stderr, error messages with
+# line numbers, and records coming back out.
 # usage: cli_test.sh LODE_BINARY SHARED_DATA_DIR
 set -uo pipefail
 LODE="$1"
@@ -75,6 +76,54 @@ if [ -n "$SHARED" ] && [ -f "$SHARED/apache_access_elastic/apache_logs" ]; then
   check "apache search" test "$("$LODE" query --data "$T/a" --count '"GET /favicon.ico"')" = \
     "$(grep -c 'GET /favicon.ico' "$SHARED/apache_access_elastic/apache_logs")"
 fi
+
+# 8. lode stats: partitions, totals, columns (read-only).
+"$LODE" stats --data "$T/d" > "$T/stats" 2> "$T/err"; rc=$?
+check "stats exits 0" test "$rc" -eq 0
+check "stats lists the partition" grep -q "^default  *2026-11-27  *1  *3 " "$T/stats"
+check "stats totals" grep -q "total: 1 partition(s), 1 segment(s), 3 record(s)" "$T/stats"
+check "stats columns" grep -q "^http.status  *int64  *2 " "$T/stats"
+"$LODE" stats --data "$T/nope" 2> "$T/err"; rc=$?
+check "stats on a missing dir exits 2" test "$rc" -eq 2
+
+# 9. lode delete: dry run, refusal of match-everything, the real thing.
+cp -r "$T/d" "$T/del"
+check "delete dry run" test "$("$LODE" delete --data "$T/del" --dry-run 'service:checkout')" = \
+  "would delete 2 record(s)"
+"$LODE" delete --data "$T/del" '' 2> "$T/err"; rc=$?
+check "empty delete refused" test "$rc" -eq 2
+check "refusal says --all" grep -q -- "--all" "$T/err"
+"$LODE" delete --data "$T/del" 'service:(' 2> "$T/err"; rc=$?
+check "bad delete query exits 2" test "$rc" -eq 2
+out=$("$LODE" delete --data "$T/del" 'service:checkout')
+check "delete reports" test "${out%% (*}" = "deleted 2 record(s)"
+check "deleted records are gone" test "$("$LODE" query --data "$T/del" --count '')" = 1
+check "others stay" test "$("$LODE" query --data "$T/del" --count 'user:ann')" = 1
+check "stats counts the delete" grep -q "; 2 record(s) deleted" \
+  <("$LODE" stats --data "$T/del")
+
+# 10. lode retention: an old record goes, a far-future one stays; dry run first.
+printf '%s\n' '{"timestamp":"2020-01-01T00:00:00Z","msg":"old"}' \
+  '{"timestamp":"2100-01-01T00:00:00Z","msg":"future"}' > "$T/ret.ndjson"
+"$LODE" ingest --data "$T/r" "$T/ret.ndjson" 2> /dev/null
+"$LODE" retention --data "$T/r" --retention 30d --dry-run > "$T/out"; rc=$?
+check "retention dry run exits 0" test "$rc" -eq 0
+check "dry run lists the drop" grep -q "^default  *2020-01-01 .* drop " "$T/out"
+check "dry run lists the keep" grep -q "^default  *2100-01-01 .* keep " "$T/out"
+check "dry run changes nothing" test "$("$LODE" query --data "$T/r" --count '')" = 2
+"$LODE" retention --data "$T/r" --retention 30d > "$T/out"; rc=$?
+check "retention exits 0" test "$rc" -eq 0
+check "retention summary" grep -q "^retention: removed 1 record(s)" "$T/out"
+check "old record gone" test "$("$LODE" query --data "$T/r" --count '')" = 1
+check "old partition dir gone" test ! -e "$T/r/t=default/d=2020-01-01"
+check "stats counts the run" grep -q "1 retention run(s) expired 1 record(s)" \
+  <("$LODE" stats --data "$T/r")
+"$LODE" retention --data "$T/r" 2> "$T/err"; rc=$?
+check "retention without limits exits 2" test "$rc" -eq 2
+"$LODE" retention --data "$T/r" --retention-tenant 'bad tenant=1d' 2> "$T/err"; rc=$?
+check "bad tenant override exits 2" test "$rc" -eq 2
+"$LODE" retention --data "$T/r" --max-disk 12XB 2> "$T/err"; rc=$?
+check "bad size exits 2" test "$rc" -eq 2
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -580,11 +580,15 @@ TEST(ColumnCodec, PayloadCorruptionNeverCrashes) {
       if (p.kind == 0) {
         std::vector<int64_t> back;
         ok = DecodeTimeChunk(&r, n, &back);
-        if (ok) EXPECT_EQ(back.size(), n);
+        if (ok) {
+          EXPECT_EQ(back.size(), n);
+        }
       } else if (p.kind == 1) {
         StringData back;
         ok = DecodeMessageChunk(&r, n, &dec, &back);
-        if (ok) EXPECT_EQ(back.size(), n);
+        if (ok) {
+          EXPECT_EQ(back.size(), n);
+        }
       } else {
         Column back;
         back.type = p.column->type;
