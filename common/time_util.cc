@@ -61,7 +61,28 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
   *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
 }
 
+namespace {
+std::optional<int64_t> InRange(std::optional<int64_t> ns) {
+  if (!ns || *ns < kMinTimestamp || *ns > kMaxTimestamp) return std::nullopt;
+  return ns;
+}
+std::optional<int64_t> ParseRfc3339Unchecked(std::string_view s);
+std::optional<int64_t> ParseTimestampUnchecked(std::string_view s);
+std::optional<int64_t> EpochToNanosUnchecked(int64_t v);
+std::optional<int64_t> EpochToNanosUnchecked(double v);
+}  // namespace
+
 std::optional<int64_t> ParseRfc3339(std::string_view s) {
+  return InRange(ParseRfc3339Unchecked(s));
+}
+std::optional<int64_t> ParseTimestamp(std::string_view s) {
+  return InRange(ParseTimestampUnchecked(s));
+}
+std::optional<int64_t> EpochToNanos(int64_t v) { return InRange(EpochToNanosUnchecked(v)); }
+std::optional<int64_t> EpochToNanos(double v) { return InRange(EpochToNanosUnchecked(v)); }
+
+namespace {
+std::optional<int64_t> ParseRfc3339Unchecked(std::string_view s) {
   int64_t year, month, day, hour, minute, second = 0;
   if (!Digits(s, 0, 4, &year) || s.size() < 16 || s[4] != '-' || !Digits(s, 5, 2, &month) ||
       s[7] != '-' || !Digits(s, 8, 2, &day)) {
@@ -119,7 +140,7 @@ std::optional<int64_t> ParseRfc3339(std::string_view s) {
   return Combine(secs, frac_ns);
 }
 
-std::optional<int64_t> EpochToNanos(int64_t v) {
+std::optional<int64_t> EpochToNanosUnchecked(int64_t v) {
   int64_t a = v < 0 ? -(v + 1) : v;  // avoid overflow on INT64_MIN
   int64_t mul;
   if (a < 100'000'000'000LL) {
@@ -136,7 +157,7 @@ std::optional<int64_t> EpochToNanos(int64_t v) {
   return ns;
 }
 
-std::optional<int64_t> EpochToNanos(double v) {
+std::optional<int64_t> EpochToNanosUnchecked(double v) {
   if (!std::isfinite(v) || std::fabs(v) >= 9.2e18) return std::nullopt;
   double a = std::fabs(v);
   int64_t mul;
@@ -162,7 +183,7 @@ std::optional<int64_t> EpochToNanos(double v) {
   return ns;
 }
 
-std::optional<int64_t> ParseTimestamp(std::string_view s) {
+std::optional<int64_t> ParseTimestampUnchecked(std::string_view s) {
   if (s.size() >= 16 && s[4] == '-') return ParseRfc3339(s);
   if (s.size() == 10 && s[4] == '-' && s[7] == '-') {
     // A date alone: midnight UTC.
@@ -203,8 +224,14 @@ std::optional<int64_t> ParseTimestamp(std::string_view s) {
   for (size_t k = frac_start; k < s.size() && scale > 0; ++k, scale /= 10) {
     frac += (s[k] - '0') * scale;
   }
-  return neg ? *base - frac : *base + frac;
+  int64_t out;
+  if (neg ? __builtin_sub_overflow(*base, frac, &out) : __builtin_add_overflow(*base, frac, &out)) {
+    return std::nullopt;
+  }
+  return out;
 }
+
+}  // namespace
 
 void AppendRfc3339Nanos(int64_t ns, std::string* out) {
   int64_t secs = ns / kNanosPerSecond;

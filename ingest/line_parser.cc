@@ -34,6 +34,32 @@ int KeyIndex(const std::array<std::string_view, N>& keys, std::string_view k) {
   return -1;
 }
 
+// The JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool IsJsonNumber(std::string_view s) {
+  size_t i = 0;
+  auto digits = [&] {
+    size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > start;
+  };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i < s.size() && s[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == s.size();
+}
+
 std::string_view TrimSpace(std::string_view s) {
   size_t b = 0;
   while (b < s.size() && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r')) ++b;
@@ -161,9 +187,11 @@ struct LineParser::Impl {
   simdjson::error_code AddNumber(od::value v, RecordBatch* out) {
     const std::string_view raw = TrimSpace(v.raw_json_token());
     od::number n;
-    if (v.get_number().get(n)) {
+    if (auto e = v.get_number().get(n)) {
       // Valid JSON beyond int64 and double (huge integers, 1e400): keep the value as a double
-      // when it is finite, else as its text; never reject the record for it.
+      // when it is finite, else as its text; never reject the record for it. Anything that is
+      // not a JSON number (0x1F, 1.5.5, -) is an error.
+      if (!IsJsonNumber(raw)) return e;
       double d = std::strtod(std::string(raw).c_str(), nullptr);
       if (std::isfinite(d)) {
         out->AddDouble(key, d);
@@ -194,6 +222,8 @@ struct LineParser::Impl {
     }
     if (t == od::json_type::number && allow_number) {
       c->text = TrimSpace(v.raw_json_token());
+      // Not a JSON number (0x10): let the ordinary field path reject the line.
+      if (!IsJsonNumber(c->text)) return false;
       c->is_number = true;
       c->present = true;
       return true;

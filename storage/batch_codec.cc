@@ -112,7 +112,7 @@ absl::Status DecodeBatch(std::string_view in, RecordBatch* out) {
     uint64_t row = 0;
     for (uint64_t j = 0; j < nv; ++j) {
       uint64_t delta;
-      if (!d.GetVarint64(&delta)) return Bad("rows");
+      if (!d.GetVarint64(&delta) || delta >= n) return Bad("rows");
       row += delta;
       if (row >= n || (j > 0 && delta == 0)) return Bad("row out of range");
       c->rows[j] = static_cast<uint32_t>(row);

@@ -67,6 +67,10 @@ class Env {
   virtual absl::StatusOr<uint64_t> FileSize(const std::string& path) = 0;
   // Removes an empty directory.
   virtual absl::Status RemoveDir(const std::string& path) = 0;
+  // Cuts `path` to `size` bytes and makes that durable. Unimplemented where not supported.
+  virtual absl::Status TruncateFile(const std::string& path, uint64_t size) {
+    return absl::UnimplementedError("TruncateFile");
+  }
   // Takes an exclusive advisory lock on `path` (created when absent) for as long as the returned
   // object lives. FailedPrecondition when another process (or another lock in this one) holds it.
   virtual absl::StatusOr<std::unique_ptr<FileLock>> LockFile(const std::string& path) = 0;
@@ -103,6 +107,9 @@ class EnvWrapper : public Env {
   bool FileExists(const std::string& p) override { return target_->FileExists(p); }
   absl::StatusOr<uint64_t> FileSize(const std::string& p) override { return target_->FileSize(p); }
   absl::Status RemoveDir(const std::string& p) override { return target_->RemoveDir(p); }
+  absl::Status TruncateFile(const std::string& p, uint64_t size) override {
+    return target_->TruncateFile(p, size);
+  }
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(const std::string& p) override {
     return target_->LockFile(p);
   }

@@ -292,6 +292,19 @@ absl::StatusOr<uint64_t> MemEnv::FileSize(const std::string& path) {
   return static_cast<uint64_t>((*node)->data->size());
 }
 
+absl::Status MemEnv::TruncateFile(const std::string& path, uint64_t size) {
+  absl::MutexLock lock(&mu_);
+  auto node = Find("truncate", Parse(path));
+  if (!node.ok()) return node.status();
+  if (*node == nullptr) return PosixError("truncate", path, ENOENT);
+  if ((*node)->is_dir) return PosixError("truncate", path, EISDIR);
+  // Copy on write: readers keep the bytes they opened.
+  auto copy = std::make_shared<std::string>(*(*node)->data);
+  copy->resize(size);
+  (*node)->data = std::move(copy);
+  return absl::OkStatus();
+}
+
 absl::Status MemEnv::RemoveDir(const std::string& path) {
   absl::MutexLock lock(&mu_);
   const ParsedPath p = Parse(path);

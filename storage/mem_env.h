@@ -86,6 +86,7 @@ class MemEnv final : public Env {
   // Removes an empty directory. NotFound when missing; Unavailable when it is not empty, is a
   // file, or is the root.
   absl::Status RemoveDir(const std::string& path) override;
+  absl::Status TruncateFile(const std::string& path, uint64_t size) override;
   // Creates `path` when absent (never truncates) and locks it until the returned object is
   // destroyed. FailedPrecondition when a lock on the same file is held in this MemEnv (the lock
   // follows the file across renames, as flock(2) follows the inode).

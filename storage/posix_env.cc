@@ -149,7 +149,15 @@ class PosixEnv final : public Env {
       cur = path.substr(0, next);
       pos = next + 1;
       if (cur.empty()) continue;
-      if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) return IoError("mkdir", cur, errno);
+      if (::mkdir(cur.c_str(), 0755) == 0) {
+        // A new directory entry is durable only once its parent is synced: without this a
+        // power loss could drop a partition directory whose segment a manifest already names.
+        size_t slash = cur.rfind('/');
+        const std::string parent = slash == std::string::npos ? "." : cur.substr(0, slash + 1);
+        if (absl::Status s = SyncDir(parent.empty() ? "/" : parent); !s.ok()) return s;
+      } else if (errno != EEXIST) {
+        return IoError("mkdir", cur, errno);
+      }
     }
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) return IoError("stat", path, errno);
@@ -185,6 +193,16 @@ class PosixEnv final : public Env {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) return IoError("stat", path, errno);
     return static_cast<uint64_t>(st.st_size);
+  }
+  absl::Status TruncateFile(const std::string& path, uint64_t size) override {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return IoError("open", path, errno);
+    int rc = ::ftruncate(fd, static_cast<off_t>(size));
+    if (rc == 0) rc = ::fdatasync(fd);
+    int e = errno;
+    ::close(fd);
+    if (rc != 0) return IoError("truncate", path, e);
+    return absl::OkStatus();
   }
   absl::Status RemoveDir(const std::string& path) override {
     if (::rmdir(path.c_str()) != 0) return IoError("rmdir", path, errno);

@@ -208,7 +208,9 @@ absl::Status Store::Recover() {
       RETURN_IF_ERROR(AdoptLegacySegments(&m));
       if (!options_.read_only) RETURN_IF_ERROR(WriteManifest(env_, dir_, m));
     }
-    if (!options_.read_only) RemoveOrphans(m);
+    // Orphans exist only where a manifest did before: on adopting a directory without one, a
+    // segment that failed to open is reported and left alone, never deleted.
+    if (!options_.read_only && found) RemoveOrphans(m);
 
     // Replay every WAL generation the manifest does not cover, oldest first.
     Memtable replayed;
@@ -357,15 +359,19 @@ absl::StatusOr<WriteResult> Store::Write(const RecordBatch& batch, std::string_v
   {
     mu_.Unlock();
     s = EnsureWal();
+    const uint64_t size_before = s.ok() ? wal_->size() : 0;
     for (size_t i = 0; s.ok() && i < members.size(); ++i) {
       s = wal_->AddBatch(members[i]->tenant, *members[i]->batch);
     }
     if (s.ok() && options_.sync != SyncMode::kNone) s = wal_->Sync();
     if (!s.ok() && wal_ != nullptr) {
-      // The file may end in a partial frame: never append after it; the next write starts a
-      // new generation.
+      // These writers are told their batches failed, so the frames must not come back at the
+      // next open (a retry would store them twice): cut them off. The file may also end in a
+      // partial frame; never append after it: the next write starts a new generation.
+      const std::string path = wal_->path();
       wal_->Close().IgnoreError();
       wal_.reset();
+      env_->TruncateFile(path, size_before).IgnoreError();
     }
     mu_.Lock();
   }
@@ -646,7 +652,12 @@ absl::StatusOr<std::shared_ptr<const StoreSnapshot>> Store::Snapshot(std::string
       for (const Memtable* mt : {&immutable_, &active_}) {
         for (const auto& [key, mp] : *mt) {
           if (key.tenant != tenant || mp.batches.empty()) continue;
-          if ((key.day + 1) * kNanosPerDay <= from || key.day * kNanosPerDay >= to) continue;
+          // Day bounds as [day_start, day_start + day), saturating at the ends of int64.
+          const int64_t day_start = key.day * kNanosPerDay;
+          const int64_t day_last = day_start > INT64_MAX - (kNanosPerDay - 1)
+                                       ? INT64_MAX
+                                       : day_start + (kNanosPerDay - 1);
+          if (day_last < from || day_start >= to) continue;
           snap->sources.push_back(std::make_shared<MemSource>(
               StrCat("memtable:", key.tenant, "/", UtcDayString(key.day * kNanosPerDay),
                      mt == &immutable_ ? "/flushing" : ""),

@@ -57,6 +57,13 @@ TEST(TimeUtil, EpochUnitsByMagnitude) {
   EXPECT_EQ(ParseTimestamp("1795773600123.5"), kBase + 123'500'000);
   EXPECT_EQ(ParseTimestamp("0"), 0);
   EXPECT_EQ(ParseTimestamp("2026-11-27"), *ParseRfc3339("2026-11-27T00:00:00Z"));
+  // Only whole days inside the int64-ns range: 1677-09-22 .. 2262-04-10.
+  EXPECT_EQ(ParseTimestamp("2262-04-10T23:59:59.999999999Z"), kMaxTimestamp);
+  EXPECT_FALSE(ParseTimestamp("2262-04-11T00:00:00Z").has_value());
+  EXPECT_FALSE(ParseTimestamp("9223372036.9").has_value());
+  EXPECT_FALSE(ParseTimestamp("9223372036854775807").has_value());
+  EXPECT_EQ(ParseTimestamp("1677-09-22"), kMinTimestamp);
+  EXPECT_FALSE(ParseTimestamp("1677-09-21T23:59:59Z").has_value());
   EXPECT_FALSE(ParseTimestamp("2026-11-32").has_value());
   EXPECT_EQ(ParseTimestamp("-1"), -kS);
   EXPECT_EQ(EpochToNanos(int64_t{1795773600}), kBase);

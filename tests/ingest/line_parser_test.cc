@@ -181,6 +181,14 @@ TEST(LineParser, NumbersBeyondInt64AndDoubleAreKept) {
       "0||v:double=1.2345678901234568e+29;w:string=1e400;x:double=-9.2233720368547758e+18;");
 }
 
+TEST(LineParser, InvalidNumbersAreRejected) {
+  for (const char* line : {R"({"a":0x1F})", R"({"a":1.5.5})", R"({"a":-})", R"({"ts":0x10})"}) {
+    Parsed p = ParseAll(line);
+    EXPECT_EQ(p.rows.size(), 0u) << line;
+    EXPECT_EQ(p.stats.rejected, 1u) << line;
+  }
+}
+
 TEST(LineParser, OneTrailingNewlineOfTheMessageIsDropped) {
   EXPECT_EQ(One(R"({"log":"docker line\n","stream":"stdout","time":"2026-11-27T10:00:00.123Z"})"),
             T(kT) + "|docker line|stream:string=stdout;");

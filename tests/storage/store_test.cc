@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "common/time_util.h"
+#include "storage/fault_injection_env.h"
+#include "storage/mem_env.h"
 #include "storage/wal.h"
 #include "tests/testing/record_util.h"
 
@@ -293,6 +295,38 @@ TEST_F(StoreTest, ConcurrentWritersEachAcknowledgedOnce) {
   store.reset();
   store = OpenStore();
   EXPECT_EQ(Rows(store.get()), want);
+}
+
+}  // namespace
+}  // namespace lode::storage
+
+namespace lode::storage {
+namespace {
+
+// A batch whose WAL sync failed was answered with an error; it must not come back at the next
+// open (the client retries it, and would then have it twice).
+TEST(StoreFailedWriteTest, FailedSyncLeavesNoPhantomRecords) {
+  MemEnv mem;
+  FaultInjectionEnv env(&mem);
+  StoreOptions o;
+  o.background = false;
+  RecordBatch ok_batch = lode::testing::RandomBatch(40, 5, kT0, 1000);
+  RecordBatch failed = lode::testing::RandomBatch(41, 7, kT0, 1000);
+  {
+    auto store = Store::Open(&env, "/data", o);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Write(ok_batch).ok());
+    env.FailAfter(FaultInjectionEnv::Op::kSync, 1, absl::UnavailableError("injected"));
+    EXPECT_FALSE((*store)->Write(failed).ok());
+    env.ClearFailures();
+  }
+  auto store = Store::Open(&env, "/data", o);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto snap = (*store)->Snapshot(kDefaultTenant, INT64_MIN, INT64_MAX);
+  ASSERT_TRUE(snap.ok());
+  uint64_t rows = 0;
+  for (const auto& src : (*snap)->sources) rows += src->meta().num_records;
+  EXPECT_EQ(rows, 5u);
 }
 
 }  // namespace
