@@ -28,7 +28,7 @@ struct CompactionOptions {
   uint64_t target_bytes = 128ull << 20;
   // Upper bound on the uncompressed bytes one merge holds in memory; inputs past it wait for
   // the next merge.
-  uint64_t max_merge_raw_bytes = 1ull << 30;
+  uint64_t max_merge_raw_bytes = 256ull << 20;
   // Segments of one size tier that trigger a merge in a partition still being written.
   size_t min_inputs = 4;
   // A partition is cold this long after its UTC day ended.

@@ -341,6 +341,20 @@ absl::StatusOr<WriteResult> Store::Write(const RecordBatch& batch, std::string_v
   w.parts = SplitByDay(batch);  // outside the lock: sorting and copying are the writer's own
 
   absl::MutexLock l(&mu_);
+  // Backpressure: when ingest runs ahead of flushing (the memtable at twice its flush size
+  // while a flush is still writing), writers wait for the flush instead of growing memory and
+  // the WAL without bound; after 30 s they get an error to retry.
+  if (options_.background && active_bytes_ >= 2 * options_.memtable_bytes) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(30);
+    while (active_bytes_ >= 2 * options_.memtable_bytes && !stop_) {
+      bg_cv_.Signal();
+      if (flushed_cv_.WaitWithDeadline(&mu_, give_up)) {
+        return absl::UnavailableError(StrCat("ingest is ahead of flushing to segments (",
+                                             active_bytes_ >> 20,
+                                             " MiB waiting in memory): retry later"));
+      }
+    }
+  }
   JoinQueue(&w);
   if (w.done) {
     if (!w.status.ok()) return w.status;
@@ -474,6 +488,7 @@ absl::Status Store::Flush() {
       immutable_ = std::move(active_);
       active_.clear();
       active_bytes_ = 0;
+      flushed_cv_.SignalAll();
       checkpoint = next_file_number_++;
       std::unique_ptr<WalWriter> old = std::move(wal_);
       mu_.Unlock();

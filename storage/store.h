@@ -306,6 +306,7 @@ class Store {
 
   absl::Mutex mu_;
   absl::CondVar bg_cv_;
+  absl::CondVar flushed_cv_;  // the active memtable was handed to a flush
   // Commit queue. The writer at the front is the leader: it alone touches wal_, appending its
   // own batch and those queued behind it, with one sync for all (group commit). A flush joins
   // the queue to rotate the WAL.
