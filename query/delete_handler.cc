@@ -8,6 +8,7 @@
 #include "common/strings.h"
 #include "common/url.h"
 #include "query/filter.h"
+#include "query/internal/http_params.h"
 #include "query/parser.h"
 #include "query/query_cursor.h"
 #include "query/selection.h"
@@ -16,32 +17,9 @@
 namespace lode::query {
 namespace {
 
-HttpResponse JsonError(int status, std::string_view message,
-                       std::optional<int> position = std::nullopt) {
-  HttpResponse r;
-  r.status = status;
-  r.content_type = "application/json";
-  r.body = "{\"error\":";
-  AppendJsonString(message, &r.body);
-  if (position) StrAppend(&r.body, ",\"position\":", *position);
-  r.body.append("}\n");
-  return r;
-}
-
-std::optional<std::string_view> Param(const HttpRequest& req, const std::string& name) {
-  auto it = req.params.find(name);
-  if (it == req.params.end() || it->second.empty()) return std::nullopt;
-  return std::string_view(it->second);
-}
-
-// "1"/"true" -> true, "0"/"false"/absent -> false, else nullopt.
-std::optional<bool> Flag(const HttpRequest& req, const std::string& name) {
-  auto v = Param(req, name);
-  if (!v) return false;
-  if (*v == "1" || *v == "true") return true;
-  if (*v == "0" || *v == "false") return false;
-  return std::nullopt;
-}
+using internal::Flag;
+using internal::JsonError;
+using internal::Param;
 
 }  // namespace
 
@@ -88,57 +66,22 @@ absl::StatusOr<DeleteOutcome> RunDelete(storage::Store* store, const DeleteReque
 }
 
 HttpResponse HandleDelete(storage::Store* store, const HttpRequest& request) {
-  HttpRequest form;
-  const HttpRequest* with_params = &request;
-  if (!request.body.empty()) {
-    auto ct = request.headers.find("content-type");
-    if (ct != request.headers.end() &&
-        !ct->second.starts_with("application/x-www-form-urlencoded")) {
-      return JsonError(415,
-                       "POST a form body (application/x-www-form-urlencoded), e.g. "
-                       "curl --data-urlencode 'q=...'");
-    }
-    form.params = request.params;
-    if (!ParseQueryString(request.body, &form.params)) {
-      return JsonError(400, "malformed form body: a '%' not followed by two hex digits");
-    }
-    form.headers = request.headers;
-    with_params = &form;
+  internal::SearchParams p;
+  if (auto error = internal::ResolveSearchParams(request, {"all", "dry_run"},
+                                                 store->env()->NowNanos(), &p)) {
+    return *error;
   }
-  const HttpRequest& req = *with_params;
-  static constexpr std::string_view kKnown[] = {"q",     "query",  "from", "to",
-                                                "since", "tenant", "all",  "dry_run"};
-  for (const auto& [name, value] : req.params) {
-    if (name.starts_with("_")) continue;
-    if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown)) {
-      return JsonError(400, StrCat("unknown parameter '", name,
-                                   "' (expected q, from, to, since, tenant, all, dry_run)"));
-    }
-  }
-  if (Param(req, "q") && Param(req, "query")) {
-    return JsonError(400, "give the query as q or as query, not both");
-  }
+  const HttpRequest& req = p.request;
   DeleteRequest dr;
-  if (auto t = Param(req, "tenant")) {
-    dr.tenant = std::string(*t);
-  } else if (auto h = req.headers.find("x-scope-orgid");
-             h != req.headers.end() && !h->second.empty()) {
-    dr.tenant = h->second;
-  }
-  if (absl::Status s = storage::ValidateTenant(dr.tenant); !s.ok()) {
-    return JsonError(400, StatusMessage(s));
-  }
-  auto window = ResolveTimeWindow(Param(req, "from"), Param(req, "to"), Param(req, "since"),
-                                  store->env()->NowNanos());
-  if (!window.ok()) return JsonError(400, StatusMessage(window.status()));
-  dr.from = window->from;
-  dr.to = window->to;
+  dr.tenant = p.tenant;
+  dr.from = p.from;
+  dr.to = p.to;
   auto all = Flag(req, "all");
   auto dry = Flag(req, "dry_run");
   if (!all || !dry) return JsonError(400, "all and dry_run take 1, true, 0 or false");
   dr.all = *all;
   dr.dry_run = *dry;
-  dr.text = std::string(Param(req, "q").value_or(Param(req, "query").value_or("")));
+  dr.text = std::string(p.text);
 
   QueryError qe;
   qe.offset = SIZE_MAX;

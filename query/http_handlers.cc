@@ -9,6 +9,7 @@
 #include "common/strings.h"
 #include "common/url.h"
 #include "query/filter.h"
+#include "query/internal/http_params.h"
 #include "query/parser.h"
 #include "query/query_cursor.h"
 #include "query/result_formatter.h"
@@ -17,26 +18,10 @@
 namespace lode::query {
 namespace {
 
+using internal::JsonError;
+using internal::Param;
+
 constexpr size_t kChunkBytes = 64 << 10;
-
-HttpResponse JsonError(int status, std::string_view message,
-                       std::optional<int> position = std::nullopt) {
-  HttpResponse r;
-  r.status = status;
-  r.content_type = "application/json";
-  r.body = "{\"error\":";
-  AppendJsonString(message, &r.body);
-  if (position) StrAppend(&r.body, ",\"position\":", *position);
-  r.body.append("}\n");
-  return r;
-}
-
-// A parameter, with an empty value treated as absent (as HTML forms send unused fields).
-std::optional<std::string_view> Param(const HttpRequest& req, const std::string& name) {
-  auto it = req.params.find(name);
-  if (it == req.params.end() || it->second.empty()) return std::nullopt;
-  return std::string_view(it->second);
-}
 
 // The state of one streamed response, owned by its stream callback.
 struct StreamState {
@@ -68,54 +53,16 @@ struct StreamState {
 }  // namespace
 
 HttpResponse HandleQuery(storage::Store* store, const HttpRequest& request) {
-  // POST takes the same parameters as an HTML form body (long queries do not fit in a URL).
-  HttpRequest form;
-  const HttpRequest* with_params = &request;
-  if (request.method == "POST" && !request.body.empty()) {
-    auto ct = request.headers.find("content-type");
-    if (ct != request.headers.end() &&
-        !ct->second.starts_with("application/x-www-form-urlencoded")) {
-      return JsonError(415,
-                       "POST a form body (application/x-www-form-urlencoded), e.g. "
-                       "curl --data-urlencode 'q=...'");
-    }
-    form.params = request.params;
-    if (!ParseQueryString(request.body, &form.params)) {
-      return JsonError(400, "malformed form body: a '%' not followed by two hex digits");
-    }
-    form.headers = request.headers;
-    with_params = &form;
+  internal::SearchParams p;
+  if (auto error = internal::ResolveSearchParams(request, {"limit", "count"},
+                                                 store->env()->NowNanos(), &p)) {
+    return *error;
   }
-  const HttpRequest& req = *with_params;
-  // A misspelled parameter must not silently widen the search. Names starting with '_' are
-  // left to clients (cache busters).
-  static constexpr std::string_view kKnown[] = {"q",     "query", "from",  "to",
-                                                "since", "limit", "count", "tenant"};
-  for (const auto& [name, value] : req.params) {
-    if (name.starts_with("_")) continue;
-    if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown)) {
-      return JsonError(400, StrCat("unknown parameter '", name,
-                                   "' (expected q, from, to, since, limit, count, tenant)"));
-    }
-  }
-  if (Param(req, "q") && Param(req, "query")) {
-    return JsonError(400, "give the query as q or as query, not both");
-  }
+  const HttpRequest& req = p.request;
   SearchOptions options;
-  if (auto t = Param(req, "tenant")) {
-    options.tenant = std::string(*t);
-  } else if (auto h = req.headers.find("x-scope-orgid");
-             h != req.headers.end() && !h->second.empty()) {
-    options.tenant = h->second;
-  }
-  if (absl::Status s = storage::ValidateTenant(options.tenant); !s.ok()) {
-    return JsonError(400, StatusMessage(s));
-  }
-  auto window = ResolveTimeWindow(Param(req, "from"), Param(req, "to"), Param(req, "since"),
-                                  store->env()->NowNanos());
-  if (!window.ok()) return JsonError(400, StatusMessage(window.status()));
-  options.from = window->from;
-  options.to = window->to;
+  options.tenant = p.tenant;
+  options.from = p.from;
+  options.to = p.to;
   if (auto l = Param(req, "limit")) {
     auto limit = ParseLimit(*l);
     if (!limit.ok()) return JsonError(400, StatusMessage(limit.status()));
@@ -129,8 +76,7 @@ HttpResponse HandleQuery(storage::Store* store, const HttpRequest& request) {
       return JsonError(400, StrCat("invalid count '", *c, "': expected 1, true, 0 or false"));
     }
   }
-  // `query` is accepted as a synonym of `q` (the name Loki and VictoriaLogs use).
-  const std::string_view text = Param(req, "q").value_or(Param(req, "query").value_or(""));
+  const std::string_view text = p.text;
   QueryError qe;
   absl::StatusOr<Query> q = ParseQuery(text, &qe);
   if (!q.ok()) return JsonError(400, qe.ToString(), qe.position);
