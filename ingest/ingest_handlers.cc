@@ -81,7 +81,7 @@ HttpResponse HandleIngest(storage::Store* store, InputFormat format, const HttpR
   parser.Parse(request.body, 1, store->env()->NowNanos(), &batch);
   const ParseStats& stats = parser.stats();
   if (!batch.empty()) {
-    auto written = store->Write(batch, tenant);
+    auto written = store->Write(std::move(batch), tenant);
     if (!written.ok()) {
       const int status = absl::IsResourceExhausted(written.status()) ? 507 : 503;
       return JsonErrorResponse(status, StrCat("storing the records failed, none acknowledged: ",

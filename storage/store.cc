@@ -83,7 +83,8 @@ absl::Status MemSource::ReadBlock(size_t i, RecordBatch* out) const {
 }
 
 struct Store::Writer {
-  const RecordBatch* batch = nullptr;  // nullptr: a flush rotating the WAL
+  bool rotation = false;  // a flush switching WAL generations, not a batch
+  std::string frame;      // the batch's WAL frame, encoded by the writer's own thread
   std::string tenant;
   std::vector<std::pair<int64_t, std::shared_ptr<const RecordBatch>>> parts;
   absl::Status status;
@@ -286,6 +287,20 @@ absl::Status Store::Recover() {
 }
 
 std::vector<std::pair<int64_t, std::shared_ptr<const RecordBatch>>> Store::SplitByDay(
+    RecordBatch&& batch) {
+  // The common case, a batch in time order within one day, becomes the memtable's as it is.
+  const std::vector<int64_t>& times = batch.times();
+  if (!times.empty() && std::is_sorted(times.begin(), times.end()) &&
+      DayOf(times.front()) == DayOf(times.back())) {
+    const int64_t day = DayOf(times.front());
+    std::vector<std::pair<int64_t, std::shared_ptr<const RecordBatch>>> out;
+    out.emplace_back(day, std::make_shared<const RecordBatch>(std::move(batch)));
+    return out;
+  }
+  return SplitByDay(static_cast<const RecordBatch&>(batch));
+}
+
+std::vector<std::pair<int64_t, std::shared_ptr<const RecordBatch>>> Store::SplitByDay(
     const RecordBatch& batch) {
   std::vector<std::pair<int64_t, std::shared_ptr<const RecordBatch>>> out;
   std::vector<uint32_t> order = batch.TimeOrder();
@@ -332,14 +347,31 @@ absl::Status Store::EnsureWal() {
 absl::StatusOr<WriteResult> Store::Write(const RecordBatch& batch, std::string_view tenant) {
   RETURN_IF_ERROR(ValidateTenant(tenant));
   if (options_.read_only) return absl::FailedPreconditionError("store is open read-only");
-  WriteResult result;
-  if (batch.empty()) return result;
-  result.records = batch.num_rows();
+  if (batch.empty()) return WriteResult();
   Writer w;
-  w.batch = &batch;
   w.tenant = std::string(tenant);
-  w.parts = SplitByDay(batch);  // outside the lock: sorting and copying are the writer's own
+  RETURN_IF_ERROR(WalWriter::EncodeFrame(tenant, batch, &w.frame));
+  w.parts = SplitByDay(batch);
+  return Commit(&w, batch.num_rows());
+}
 
+absl::StatusOr<WriteResult> Store::Write(RecordBatch&& batch, std::string_view tenant) {
+  RETURN_IF_ERROR(ValidateTenant(tenant));
+  if (options_.read_only) return absl::FailedPreconditionError("store is open read-only");
+  if (batch.empty()) return WriteResult();
+  const uint64_t rows = batch.num_rows();
+  Writer w;
+  w.tenant = std::string(tenant);
+  // Outside the lock: encoding, sorting and splitting are the writer's own work.
+  RETURN_IF_ERROR(WalWriter::EncodeFrame(tenant, batch, &w.frame));
+  w.parts = SplitByDay(std::move(batch));
+  return Commit(&w, rows);
+}
+
+absl::StatusOr<WriteResult> Store::Commit(Writer* writer, uint64_t rows) {
+  Writer& w = *writer;
+  WriteResult result;
+  result.records = rows;
   absl::MutexLock l(&mu_);
   // Backpressure: when ingest runs ahead of flushing (the memtable at twice its flush size
   // while a flush is still writing), writers wait for the flush instead of growing memory and
@@ -361,10 +393,10 @@ absl::StatusOr<WriteResult> Store::Write(const RecordBatch& batch, std::string_v
     return result;
   }
   // Leader: take the writers queued behind us (not a WAL rotation), up to a size bound.
-  size_t group = 1, bytes = batch.ByteSize();
+  size_t group = 1, bytes = w.frame.size();
   if (options_.sync != SyncMode::kAlways) {
-    while (group < writers_.size() && writers_[group]->batch != nullptr && bytes < kMaxGroupBytes) {
-      bytes += writers_[group]->batch->ByteSize();
+    while (group < writers_.size() && !writers_[group]->rotation && bytes < kMaxGroupBytes) {
+      bytes += writers_[group]->frame.size();
       ++group;
     }
   }
@@ -375,7 +407,7 @@ absl::StatusOr<WriteResult> Store::Write(const RecordBatch& batch, std::string_v
     s = EnsureWal();
     const uint64_t size_before = s.ok() ? wal_->size() : 0;
     for (size_t i = 0; s.ok() && i < members.size(); ++i) {
-      s = wal_->AddBatch(members[i]->tenant, *members[i]->batch);
+      s = wal_->AddFrame(members[i]->frame);
     }
     if (s.ok() && options_.sync != SyncMode::kNone) s = wal_->Sync();
     if (!s.ok() && wal_ != nullptr) {
@@ -484,6 +516,7 @@ absl::Status Store::Flush() {
       if (active_.empty()) return absl::OkStatus();
       // Become the commit leader to switch WAL generations with no append in flight.
       Writer rot;
+      rot.rotation = true;
       JoinQueue(&rot);
       immutable_ = std::move(active_);
       active_.clear();

@@ -167,6 +167,8 @@ class Store {
   // when the disk is full.
   absl::StatusOr<WriteResult> Write(const RecordBatch& batch,
                                     std::string_view tenant = kDefaultTenant);
+  // The same, taking the batch over (no copy into the memtable).
+  absl::StatusOr<WriteResult> Write(RecordBatch&& batch, std::string_view tenant = kDefaultTenant);
 
   // Bulk load: writes `batch` straight to segments (sorted, split by day) and a new manifest,
   // bypassing WAL and memtable. On OK it is durable.
@@ -240,6 +242,10 @@ class Store {
   // Splits `batch` by UTC day into time-sorted partition batches.
   static std::vector<std::pair<int64_t, std::shared_ptr<const RecordBatch>>> SplitByDay(
       const RecordBatch& batch);
+  static std::vector<std::pair<int64_t, std::shared_ptr<const RecordBatch>>> SplitByDay(
+      RecordBatch&& batch);
+  // Queues `w` (frame and parts ready), commits its group if it leads, and waits for the result.
+  absl::StatusOr<WriteResult> Commit(Writer* w, uint64_t rows);
   // Called by the commit leader only (see writers_).
   absl::Status EnsureWal();
   // Queues `w` and waits until it leads the commit queue or a leader has done its work.

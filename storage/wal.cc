@@ -41,22 +41,32 @@ absl::StatusOr<std::unique_ptr<WalWriter>> WalWriter::Create(Env* env, const std
   return std::unique_ptr<WalWriter>(new WalWriter(std::move(file), path, generation));
 }
 
-absl::Status WalWriter::AddBatch(std::string_view tenant, const RecordBatch& batch) {
-  frame_.assign(kWalFrameHeaderSize, '\0');
-  frame_[8] = static_cast<char>(kWalBatchFrame);
-  PutLengthPrefixed(&frame_, tenant);
-  EncodeBatch(batch, &frame_);
-  const size_t body = frame_.size() - 8;  // type + payload
+absl::Status WalWriter::EncodeFrame(std::string_view tenant, const RecordBatch& batch,
+                                    std::string* frame) {
+  frame->assign(kWalFrameHeaderSize, '\0');
+  (*frame)[8] = static_cast<char>(kWalBatchFrame);
+  PutLengthPrefixed(frame, tenant);
+  EncodeBatch(batch, frame);
+  const size_t body = frame->size() - 8;  // type + payload
   if (body > kWalMaxFrame) {
     return absl::InvalidArgumentError(StrCat("batch of ", body, " bytes is too large for the WAL"));
   }
   const uint32_t len = static_cast<uint32_t>(body);
-  const uint32_t crc = Crc32c(std::string_view(frame_.data() + 8, body));
-  std::memcpy(frame_.data(), &len, 4);
-  std::memcpy(frame_.data() + 4, &crc, 4);
-  RETURN_IF_ERROR(file_->Append(frame_));
-  size_ += frame_.size();
+  const uint32_t crc = Crc32c(std::string_view(frame->data() + 8, body));
+  std::memcpy(frame->data(), &len, 4);
+  std::memcpy(frame->data() + 4, &crc, 4);
   return absl::OkStatus();
+}
+
+absl::Status WalWriter::AddFrame(std::string_view frame) {
+  RETURN_IF_ERROR(file_->Append(frame));
+  size_ += frame.size();
+  return absl::OkStatus();
+}
+
+absl::Status WalWriter::AddBatch(std::string_view tenant, const RecordBatch& batch) {
+  RETURN_IF_ERROR(EncodeFrame(tenant, batch, &frame_));
+  return AddFrame(frame_);
 }
 
 absl::Status WalWriter::Sync() { return file_->Sync(); }

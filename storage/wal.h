@@ -37,6 +37,12 @@ class WalWriter {
                                                            uint64_t generation);
   // Appends one batch frame (not yet durable).
   absl::Status AddBatch(std::string_view tenant, const RecordBatch& batch);
+  // The frame AddBatch would append, built without the writer (so each ingest thread can
+  // encode its own while another appends). InvalidArgument when the batch is too large.
+  static absl::Status EncodeFrame(std::string_view tenant, const RecordBatch& batch,
+                                  std::string* frame);
+  // Appends a frame made by EncodeFrame (not yet durable).
+  absl::Status AddFrame(std::string_view frame);
   // Makes every frame appended so far durable.
   absl::Status Sync();
   absl::Status Close();
