@@ -11,7 +11,7 @@ namespace lode {
 inline constexpr int64_t kNanosPerSecond = 1'000'000'000;
 // The timestamps lode accepts: whole UTC days inside the int64-nanosecond range, so that day
 // arithmetic (partitions, retention) never overflows. Anything outside does not parse.
-inline constexpr int64_t kMinTimestamp = -9'223'286'400LL * kNanosPerSecond;  // 1677-09-22
+inline constexpr int64_t kMinTimestamp = -9'223'286'400LL * kNanosPerSecond;     // 1677-09-22
 inline constexpr int64_t kMaxTimestamp = 9'223'286'400LL * kNanosPerSecond - 1;  // 2262-04-10 end
 
 // Parses an RFC 3339 / ISO 8601 date-time: `YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]][Z|±HH[:MM|MM]]`
