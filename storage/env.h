@@ -119,6 +119,10 @@ class EnvWrapper : public Env {
   Env* target_;
 };
 
+// The Status for a failed file operation with errno `err`: NotFound, ResourceExhausted (no
+// space), PermissionDenied, otherwise Unavailable; the message names the operation and path.
+absl::Status ErrnoStatus(std::string_view op, std::string_view path, int err);
+
 // Joins path components with '/'.
 std::string JoinPath(std::string_view a, std::string_view b);
 

@@ -14,19 +14,7 @@ namespace {
 
 // The Status PosixEnv returns for `err`, so that both Envs answer with the same codes.
 absl::Status PosixError(std::string_view op, std::string_view path, int err) {
-  std::string msg = StrCat(op, " ", path, ": ", std::strerror(err));
-  switch (err) {
-    case ENOENT:
-      return absl::NotFoundError(msg);
-    case ENOSPC:
-    case EDQUOT:
-      return absl::ResourceExhaustedError(msg);
-    case EACCES:
-    case EPERM:
-      return absl::PermissionDeniedError(msg);
-    default:
-      return absl::UnavailableError(msg);
-  }
+  return ErrnoStatus(op, path, err);
 }
 
 // A file's bytes as of NewRandomAccessFile. The string is never mutated while shared (writers

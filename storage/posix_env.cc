@@ -18,19 +18,7 @@ using ::lode::StrCat;
 namespace {
 
 absl::Status IoError(std::string_view op, const std::string& path, int err) {
-  std::string msg = StrCat(op, " ", path, ": ", std::strerror(err));
-  switch (err) {
-    case ENOENT:
-      return absl::NotFoundError(msg);
-    case ENOSPC:
-    case EDQUOT:
-      return absl::ResourceExhaustedError(msg);
-    case EACCES:
-    case EPERM:
-      return absl::PermissionDeniedError(msg);
-    default:
-      return absl::UnavailableError(msg);
-  }
+  return ErrnoStatus(op, path, err);
 }
 
 class PosixWritableFile final : public WritableFile {
@@ -230,6 +218,22 @@ class PosixEnv final : public Env {
 };
 
 }  // namespace
+
+absl::Status ErrnoStatus(std::string_view op, std::string_view path, int err) {
+  std::string msg = StrCat(op, " ", path, ": ", std::strerror(err));
+  switch (err) {
+    case ENOENT:
+      return absl::NotFoundError(msg);
+    case ENOSPC:
+    case EDQUOT:
+      return absl::ResourceExhaustedError(msg);
+    case EACCES:
+    case EPERM:
+      return absl::PermissionDeniedError(msg);
+    default:
+      return absl::UnavailableError(msg);
+  }
+}
 
 Env* Env::Default() {
   static Env* env = new PosixEnv();
