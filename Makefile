@@ -6,7 +6,7 @@ JOBS       ?= 2
 HTTP       ?= 127.0.0.1:9428
 DATA       ?= ./data
 
-.PHONY: all deps build run test asan-test bench format format-check clean
+.PHONY: all deps build run test asan-test fuzz-smoke bench format format-check clean
 
 all: build
 
@@ -34,6 +34,24 @@ asan-test: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLODE_SANITIZE=ON -DLODE_BUILD_BENCH=OFF > /dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# libFuzzer targets (tests/fuzz) built with clang, each run briefly (FUZZ_SECONDS) from an
+# empty corpus: a smoke test that every parser survives arbitrary input.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 15
+FUZZ_TARGETS := query_parser_fuzz line_parser_fuzz segment_reader_fuzz
+fuzz-smoke: deps
+	@CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLODE_FUZZ=ON \
+	  -DLODE_BUILD_TESTS=OFF -DLODE_BUILD_BENCH=OFF > /dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	  $(FUZZ_BUILD)/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -artifact_prefix=$(FUZZ_BUILD)/$$t- \
+	    $(FUZZ_BUILD)/corpus/$$t 2> $(FUZZ_BUILD)/$$t.log \
+	    || { tail -50 $(FUZZ_BUILD)/$$t.log; echo "fuzz: $$t failed"; exit 1; }; \
+	  echo "fuzz: $$t: $$(grep -o 'Done [0-9]* runs' $(FUZZ_BUILD)/$$t.log), no crash"; \
+	done
 
 bench: build
 	@bash bench/run.sh

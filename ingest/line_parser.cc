@@ -238,6 +238,7 @@ struct LineParser::Impl {
     for (auto& c : time_c) c = Candidate();
     for (auto& c : msg_c) c = Candidate();
     od::document doc;
+    bool have_doc = false;  // a document that failed to start has no position to ask for
     auto fail = [&](simdjson::error_code e, std::string_view where) {
       out->AbortRow();
       std::string why = DiagnoseJson(line);
@@ -246,7 +247,8 @@ struct LineParser::Impl {
         return false;
       }
       const char* at = nullptr;
-      if (!doc.current_location().get(at) && at >= line.data() && at <= line.data() + line.size()) {
+      if (have_doc && !doc.current_location().get(at) && at >= line.data() &&
+          at <= line.data() + line.size()) {
         *reason = StrCat("invalid JSON at column ", static_cast<size_t>(at - line.data()) + 1,
                          where, ": ", simdjson::error_message(e));
       } else {
@@ -255,6 +257,7 @@ struct LineParser::Impl {
       return false;
     };
     if (auto e = parser.iterate(line.data(), line.size(), readable).get(doc)) return fail(e, "");
+    have_doc = true;
     od::object obj;
     if (auto e = doc.get_object().get(obj)) {
       if (e != simdjson::INCORRECT_TYPE) return fail(e, "");

@@ -181,6 +181,15 @@ TEST(LineParser, NumbersBeyondInt64AndDoubleAreKept) {
       "0||v:double=1.2345678901234568e+29;w:string=1e400;x:double=-9.2233720368547758e+18;");
 }
 
+// Found by tests/fuzz/line_parser_fuzz: a line the JSON parser cannot even start on (NUL bytes,
+// a quote character JSON does not know) is rejected, not a crash.
+TEST(LineParser, UnstartableJsonIsRejected) {
+  const std::string line("{'\0\"\xb5\0\0]\0\"\xb5\0\0]", 14);
+  Parsed p = ParseAll(line);
+  EXPECT_EQ(p.rows.size(), 0u);
+  EXPECT_EQ(p.stats.rejected, 1u);
+}
+
 TEST(LineParser, InvalidNumbersAreRejected) {
   for (const char* line : {R"({"a":0x1F})", R"({"a":1.5.5})", R"({"a":-})", R"({"ts":0x10})"}) {
     Parsed p = ParseAll(line);
