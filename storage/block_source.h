@@ -12,7 +12,6 @@
 
 #include "common/record_batch.h"
 #include "storage/segment_format.h"
-#include "storage/segment_reader.h"
 
 namespace lode::storage {
 
@@ -28,22 +27,6 @@ class BlockSource {
   virtual const RecordBatch* PeekBlock(size_t i) const { return nullptr; }
   // Decodes block `i` into `out`. DataLoss when it is corrupt.
   virtual absl::Status ReadBlock(size_t i, RecordBatch* out) const = 0;
-};
-
-// A segment file as a BlockSource.
-class SegmentSource final : public BlockSource {
- public:
-  explicit SegmentSource(std::shared_ptr<const SegmentReader> reader)
-      : reader_(std::move(reader)) {}
-  const std::string& name() const override { return reader_->path(); }
-  const SegmentMeta& meta() const override { return reader_->meta(); }
-  absl::Status ReadBlock(size_t i, RecordBatch* out) const override {
-    return reader_->ReadBlock(i, out);
-  }
-  const SegmentReader& reader() const { return *reader_; }
-
- private:
-  std::shared_ptr<const SegmentReader> reader_;
 };
 
 // Immutable in-memory batches (each sorted by time) as a BlockSource, one block per batch.
