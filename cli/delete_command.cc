@@ -36,17 +36,10 @@ POST /api/v1/delete?q=QUERY instead. Exit status: 0 ok, 2 bad query, flags or I/
 }  // namespace
 
 int RunDelete(int argc, char** argv) {
-  auto flags = Flags::Parse(argc, argv, {"data", "from", "to", "since", "tenant"},
-                            {"help", "all", "dry-run"});
-  if (!flags.ok()) {
-    std::fprintf(stderr, "lode delete: %s\n\n%s",
-                 std::string(StatusMessage(flags.status())).c_str(), kHelp);
-    return 2;
-  }
-  if (flags->Has("help")) {
-    std::fputs(kHelp, stdout);
-    return 0;
-  }
+  int exit_code = 0;
+  auto flags = ParseCommandFlags("delete", argc, argv, {"data", "from", "to", "since", "tenant"},
+                                 {"help", "all", "dry-run"}, kHelp, &exit_code);
+  if (!flags) return exit_code;
   auto fail = [](std::string_view msg) {
     std::fprintf(stderr, "lode delete: %.*s\n", static_cast<int>(msg.size()), msg.data());
     return 2;

@@ -1,5 +1,7 @@
 #include "cli/flags.h"
 
+#include <cstdio>
+
 #include "common/strings.h"
 
 namespace lode::cli {
@@ -66,5 +68,25 @@ std::string Flags::GetOr(const std::string& name, const std::string& fallback) c
 }
 
 bool Flags::Has(const std::string& name) const { return present_.count(name) > 0; }
+
+std::optional<Flags> ParseCommandFlags(std::string_view command, int argc, char** argv,
+                                       const std::set<std::string>& value_flags,
+                                       const std::set<std::string>& bool_flags, const char* help,
+                                       int* exit_code) {
+  auto flags = Flags::Parse(argc, argv, value_flags, bool_flags);
+  if (!flags.ok()) {
+    std::string msg(StatusMessage(flags.status()));
+    std::fprintf(stderr, "lode %.*s: %s\n\n%s", static_cast<int>(command.size()), command.data(),
+                 msg.c_str(), help);
+    *exit_code = 2;
+    return std::nullopt;
+  }
+  if (flags->Has("help")) {
+    std::fputs(help, stdout);
+    *exit_code = 0;
+    return std::nullopt;
+  }
+  return std::move(*flags);
+}
 
 }  // namespace lode::cli

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -30,5 +31,13 @@ class Flags {
   std::set<std::string> present_;
   std::vector<std::string> positional_;
 };
+
+// Parses the flags of `lode <command>`. On a bad flag prints the error and `help` to stderr and
+// sets `*exit_code` to 2; on --help prints `help` to stdout and sets it to 0; returns nullopt in
+// both cases, and the command returns `*exit_code`.
+std::optional<Flags> ParseCommandFlags(std::string_view command, int argc, char** argv,
+                                       const std::set<std::string>& value_flags,
+                                       const std::set<std::string>& bool_flags, const char* help,
+                                       int* exit_code);
 
 }  // namespace lode::cli

@@ -120,16 +120,10 @@ class IngestRun {
 }  // namespace
 
 int RunIngest(int argc, char** argv) {
-  auto flags = Flags::Parse(argc, argv, {"data", "format", "tenant"}, {"help", "quiet"});
-  if (!flags.ok()) {
-    std::fprintf(stderr, "lode ingest: %s\n\n%s",
-                 std::string(StatusMessage(flags.status())).c_str(), kHelp);
-    return 2;
-  }
-  if (flags->Has("help")) {
-    std::fputs(kHelp, stdout);
-    return 0;
-  }
+  int exit_code = 0;
+  auto flags = ParseCommandFlags("ingest", argc, argv, {"data", "format", "tenant"},
+                                 {"help", "quiet"}, kHelp, &exit_code);
+  if (!flags) return exit_code;
   auto data = flags->Get("data");
   if (!data) {
     std::fprintf(stderr, "lode ingest: --data DIR is required\n\n%s", kHelp);

@@ -48,17 +48,11 @@ void Write(FILE* f, std::string_view s) { std::fwrite(s.data(), 1, s.size(), f);
 }  // namespace
 
 int RunQuery(int argc, char** argv) {
-  auto flags = Flags::Parse(
-      argc, argv, {"data", "from", "to", "since", "limit", "output", "tenant"}, {"help", "count"});
-  if (!flags.ok()) {
-    std::fprintf(stderr, "lode query: %s\n\n%s", std::string(StatusMessage(flags.status())).c_str(),
-                 kHelp);
-    return 2;
-  }
-  if (flags->Has("help")) {
-    std::fputs(kHelp, stdout);
-    return 0;
-  }
+  int exit_code = 0;
+  auto flags = ParseCommandFlags("query", argc, argv,
+                                 {"data", "from", "to", "since", "limit", "output", "tenant"},
+                                 {"help", "count"}, kHelp, &exit_code);
+  if (!flags) return exit_code;
   auto fail = [](std::string_view msg) {
     std::fprintf(stderr, "lode query: %.*s\n", static_cast<int>(msg.size()), msg.data());
     return 2;

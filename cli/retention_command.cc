@@ -57,16 +57,10 @@ std::string Seconds(int64_t ns) { return FormatRfc3339Nanos(ns).substr(0, 19) + 
 int RunRetention(int argc, char** argv) {
   std::set<std::string> value_flags = RetentionFlagNames();
   value_flags.insert("data");
-  auto flags = Flags::Parse(argc, argv, value_flags, {"help", "dry-run"});
-  if (!flags.ok()) {
-    std::fprintf(stderr, "lode retention: %s\n\n%s",
-                 std::string(StatusMessage(flags.status())).c_str(), kHelp);
-    return 2;
-  }
-  if (flags->Has("help")) {
-    std::fputs(kHelp, stdout);
-    return 0;
-  }
+  int exit_code = 0;
+  auto flags = ParseCommandFlags("retention", argc, argv, value_flags, {"help", "dry-run"}, kHelp,
+                                 &exit_code);
+  if (!flags) return exit_code;
   auto fail = [](std::string_view msg) {
     std::fprintf(stderr, "lode retention: %.*s\n", static_cast<int>(msg.size()), msg.data());
     return 2;

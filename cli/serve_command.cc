@@ -170,15 +170,9 @@ int RunServe(int argc, char** argv) {
       "data", "http",           "http-threads",       "max-body",
       "sync", "flush-interval", "retention-interval", "compaction-target"};
   value_flags.insert(RetentionFlagNames().begin(), RetentionFlagNames().end());
-  auto flags = Flags::Parse(argc, argv, value_flags, {"help"});
-  if (!flags.ok()) {
-    std::fprintf(stderr, "lode serve: %s\n\n%s", Text(flags.status()).c_str(), kHelp);
-    return 2;
-  }
-  if (flags->Has("help")) {
-    std::fputs(kHelp, stdout);
-    return 0;
-  }
+  int exit_code = 0;
+  auto flags = ParseCommandFlags("serve", argc, argv, value_flags, {"help"}, kHelp, &exit_code);
+  if (!flags) return exit_code;
   if (!flags->positional().empty()) {
     std::fprintf(stderr, "lode serve: unexpected argument '%s'\n\n%s",
                  flags->positional()[0].c_str(), kHelp);

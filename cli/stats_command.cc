@@ -37,16 +37,10 @@ unsigned long long U(uint64_t v) { return static_cast<unsigned long long>(v); }
 }  // namespace
 
 int RunStats(int argc, char** argv) {
-  auto flags = Flags::Parse(argc, argv, {"data", "tenant", "columns"}, {"help"});
-  if (!flags.ok()) {
-    std::fprintf(stderr, "lode stats: %s\n\n%s", std::string(StatusMessage(flags.status())).c_str(),
-                 kHelp);
-    return 2;
-  }
-  if (flags->Has("help")) {
-    std::fputs(kHelp, stdout);
-    return 0;
-  }
+  int exit_code = 0;
+  auto flags = ParseCommandFlags("stats", argc, argv, {"data", "tenant", "columns"}, {"help"},
+                                 kHelp, &exit_code);
+  if (!flags) return exit_code;
   auto fail = [](std::string_view msg) {
     std::fprintf(stderr, "lode stats: %.*s\n", static_cast<int>(msg.size()), msg.data());
     return 2;

@@ -53,6 +53,23 @@ bool NeedsQuotes(std::string_view s) {
   return false;
 }
 
+// An int64, double or bool value as JSON (the same text in NDJSON and in the table).
+void AppendNonString(const Column& c, uint32_t i, std::string* out) {
+  switch (c.type) {
+    case FieldType::kInt64:
+      AppendJsonInt(c.ints[i], out);
+      break;
+    case FieldType::kDouble:
+      AppendJsonDouble(c.doubles[i], out);
+      break;
+    case FieldType::kBool:
+      out->append(c.ints[i] != 0 ? "true" : "false");
+      break;
+    case FieldType::kString:
+      break;
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<OutputFormat> ParseOutputFormat(std::string_view name) {
@@ -105,14 +122,8 @@ void ResultFormatter::AppendNdjson(uint32_t row, std::string* out) const {
       case FieldType::kString:
         AppendJsonString(c.strings.Get(i), out);
         break;
-      case FieldType::kInt64:
-        AppendJsonInt(c.ints[i], out);
-        break;
-      case FieldType::kDouble:
-        AppendJsonDouble(c.doubles[i], out);
-        break;
-      case FieldType::kBool:
-        out->append(c.ints[i] != 0 ? "true" : "false");
+      default:
+        AppendNonString(c, i, out);
         break;
     }
   }
@@ -145,14 +156,8 @@ void ResultFormatter::AppendTable(uint32_t row, std::string* out) const {
         }
         break;
       }
-      case FieldType::kInt64:
-        AppendJsonInt(c.ints[i], out);
-        break;
-      case FieldType::kDouble:
-        AppendJsonDouble(c.doubles[i], out);
-        break;
-      case FieldType::kBool:
-        out->append(c.ints[i] != 0 ? "true" : "false");
+      default:
+        AppendNonString(c, i, out);
         break;
     }
   }
