@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   namespace fs = std::filesystem;
   std::map<std::string, ColumnStats> by_column;
   uint64_t files = 0, segment_bytes = 0, chunk_bytes = 0, dir_bytes = 0, records = 0, blocks = 0;
+  uint64_t index_bytes = 0, index_dict = 0, index_filters = 0, index_keys = 0;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(argv[1], ec); !ec && it != fs::end(it);
        it.increment(ec)) {
@@ -74,6 +75,14 @@ int main(int argc, char** argv) {
     ++files;
     segment_bytes += (*r)->file_size();
     records += m.num_records;
+    index_bytes += m.index_len;
+    if (const lode::index::SegmentIndex* ix = (*r)->index()) {
+      index_dict += ix->dictionary_bytes();
+      index_filters += ix->filter_bytes();
+      index_keys += ix->num_keys();
+    } else if (!(*r)->index_error().empty()) {
+      std::fprintf(stderr, "%s\n", (*r)->index_error().c_str());
+    }
     lode::RecordBatch batch;
     for (size_t b = 0; b < m.blocks.size(); ++b) {
       ++blocks;
@@ -124,8 +133,14 @@ int main(int argc, char** argv) {
                 static_cast<double>(st.text) / std::max<uint64_t>(1, st.stored),
                 static_cast<double>(st.stored) / std::max<uint64_t>(1, records), enc.c_str());
   }
-  std::printf("%-22s %12" PRIu64 " %5.1f%%\n", "(footers, headers)", segment_bytes - chunk_bytes,
-              100.0 * (segment_bytes - chunk_bytes) / std::max<uint64_t>(1, segment_bytes));
+  const uint64_t other = segment_bytes - chunk_bytes - index_bytes;
+  std::printf("%-22s %12" PRIu64 " %5.1f%%  %.1f%% of the column data; %" PRIu64
+              " keys, dictionary %" PRIu64 ", block filters %" PRIu64 "\n",
+              "(index)", index_bytes, 100.0 * index_bytes / std::max<uint64_t>(1, segment_bytes),
+              100.0 * index_bytes / std::max<uint64_t>(1, chunk_bytes), index_keys, index_dict,
+              index_filters);
+  std::printf("%-22s %12" PRIu64 " %5.1f%%\n", "(footers, headers)", other,
+              100.0 * other / std::max<uint64_t>(1, segment_bytes));
   std::printf("%-22s %12" PRIu64 "\n", "segments total", segment_bytes);
   std::printf("%-22s %12" PRIu64 "\n", "directory total", dir_bytes);
   return 0;

@@ -1,4 +1,5 @@
 // `lode query`: searches stored records and prints them newest first.
+#include <charconv>
 #include <cstdio>
 #include <string>
 
@@ -17,7 +18,8 @@ namespace {
 
 constexpr char kHelp[] =
     R"(usage: lode query --data DIR [--since 15m] [--from T] [--to T] [--limit N] [--count]
-                  [--output ndjson|table] [--tenant NAME] 'QUERY'
+                  [--output ndjson|table] [--tenant NAME] [--timeout D] [--memory MiB]
+                  [--explain] 'QUERY [| STAGE ...]'
 
 Prints the records in DIR that match QUERY, newest first: NDJSON when stdout is not a
 terminal, a table when it is. An empty QUERY (or '*') matches everything. A QUERY given as
@@ -31,16 +33,30 @@ several arguments is joined with spaces.
   user:*                 the field is present
   a OR (b AND NOT c)     boolean operators, NOT > AND > OR
 
+Pipe stages after the query shape the output, in order:
+
+  error | fields _time, service, _msg | limit 20
+  * | sort by (http.latency_ms) desc | head 10
+  level:error | sort by (service, _time desc) | fields service, _msg
+
+  | fields a, b, ...     print only these fields, in this order (_time, _msg included)
+  | sort by (f [desc], ...) [desc]   sort; missing values last; needs memory (see --memory)
+  | limit N, | head [N]  the first N records (head: 10)
+
 flags:
   --from T, --to T   time window [from, to): RFC 3339 (2026-11-27T10:00:00Z) or epoch number
   --since D          from = now - D (15m, 1h30m, 2d)
-  --limit N          at most N records (default 100, 0 = all)
-  --count            print only the number of matching records
+  --limit N          print at most N records, after the pipes (default 100, 0 = all)
+  --count            print only the number of records the query (with its pipes) outputs
   --output F         ndjson or table
   --tenant NAME      tenant to search (default "default")
+  --timeout D        give up after D (default 30s, 0 = never): 500ms, 30s, 2m
+  --memory MiB       records a search or a sort may hold in memory (default 512)
+  --explain          after the results, print the plan and what was read to stderr
 
 See docs/QUERY.md for the whole language. Exit status: 0 ok, 1 some data could not be read
-(results may be incomplete), 2 bad query, flags or data directory.
+(results may be incomplete), 2 bad query, flags or data directory, or the query stopped
+early (timeout or memory; records printed before the message are not the whole result).
 )";
 
 void Write(FILE* f, std::string_view s) { std::fwrite(s.data(), 1, s.size(), f); }
@@ -49,9 +65,10 @@ void Write(FILE* f, std::string_view s) { std::fwrite(s.data(), 1, s.size(), f);
 
 int RunQuery(int argc, char** argv) {
   int exit_code = 0;
-  auto flags = ParseCommandFlags("query", argc, argv,
-                                 {"data", "from", "to", "since", "limit", "output", "tenant"},
-                                 {"help", "count"}, kHelp, &exit_code);
+  auto flags = ParseCommandFlags(
+      "query", argc, argv,
+      {"data", "from", "to", "since", "limit", "output", "tenant", "timeout", "memory"},
+      {"help", "count", "explain"}, kHelp, &exit_code);
   if (!flags) return exit_code;
   auto fail = [](std::string_view msg) {
     std::fprintf(stderr, "lode query: %.*s\n", static_cast<int>(msg.size()), msg.data());
@@ -90,6 +107,22 @@ int RunQuery(int argc, char** argv) {
     return fail(StatusMessage(s));
   }
   req.count = flags->Has("count");
+  req.explain = flags->Has("explain");
+  req.timeout = absl::Seconds(30);
+  if (auto t = flags->Get("timeout")) {
+    auto timeout = query::ParseQueryTimeout(*t);
+    if (!timeout.ok()) return fail(StatusMessage(timeout.status()));
+    req.timeout = *timeout;
+  }
+  if (auto m = flags->Get("memory")) {
+    uint64_t mib = 0;
+    auto [p, ec] = std::from_chars(m->data(), m->data() + m->size(), mib);
+    if (m->empty() || ec != std::errc() || p != m->data() + m->size() || mib == 0 ||
+        mib > (uint64_t{1} << 24)) {
+      return fail(StrCat("invalid memory '", *m, "': expected a number of MiB (e.g. 512)"));
+    }
+    req.search.memory_budget = mib << 20;
+  }
   req.format = isatty(STDOUT_FILENO) ? query::OutputFormat::kTable : query::OutputFormat::kNdjson;
   if (auto o = flags->Get("output")) {
     auto f = query::ParseOutputFormat(*o);

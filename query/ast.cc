@@ -1,5 +1,8 @@
 #include "query/ast.h"
 
+#include <cstdint>
+#include <limits>
+
 #include "common/strings.h"
 
 namespace lode::query {
@@ -52,6 +55,40 @@ void Append(const Node& n, std::string* out) {
       return;
     case NodeKind::kFieldExists:
       StrAppend(out, "exists(", n.field, ")");
+      return;
+    case NodeKind::kPrefix:
+      if (n.field.empty()) {
+        StrAppend(out, "prefix(", n.text, ")");
+      } else {
+        StrAppend(out, "prefix(", n.field, ", ", n.text, ")");
+      }
+      return;
+    case NodeKind::kFieldRange:
+      StrAppend(out, "range(", n.field, " ", n.lo_inclusive ? "[" : "(", n.lo, ", ", n.hi,
+                n.hi_inclusive ? "]" : ")", ")");
+      return;
+    case NodeKind::kRegex:
+      StrAppend(out, "regex(", n.field, ", \"");
+      for (char c : n.text) {
+        if (c == '"') out->push_back('\\');
+        out->push_back(c);
+      }
+      out->append("\")");
+      return;
+    case NodeKind::kTimeRange:
+      out->append("time[");
+      if (n.from_ns == std::numeric_limits<int64_t>::min()) {
+        out->push_back('*');
+      } else {
+        StrAppend(out, n.from_ns);
+      }
+      out->append(", ");
+      if (n.to_ns == std::numeric_limits<int64_t>::max()) {
+        out->push_back('*');
+      } else {
+        StrAppend(out, n.to_ns);
+      }
+      out->push_back(')');
       return;
   }
 }

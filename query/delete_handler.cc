@@ -45,7 +45,7 @@ absl::StatusOr<DeleteOutcome> RunDelete(storage::Store* store, const DeleteReque
     so.from = req.from;
     so.to = req.to;
     so.limit = 0;
-    ASSIGN_OR_RETURN(auto cursor, QueryCursor::Open(store, std::move(*filter), so));
+    ASSIGN_OR_RETURN(auto cursor, QueryCursor::Open(store, *q->filter, so));
     out.records = cursor->Count();
     out.warnings = cursor->warnings();
     return out;

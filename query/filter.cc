@@ -1,9 +1,12 @@
 #include "query/filter.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
+#include <type_traits>
 
 #include "query/internal/number.h"
+#include "query/internal/regex_matcher.h"
 #include "query/internal/text_search.h"
 
 namespace lode::query {
@@ -19,10 +22,14 @@ enum class CKind {
   kAnd,
   kOr,
   kNot,
-  kText,     // word or phrase anywhere
-  kEquals,   // field:value
-  kCompare,  // field:>=N
-  kExists,   // field:*
+  kText,         // word, phrase or prefix anywhere
+  kEquals,       // field:value
+  kCompare,      // field:>=N
+  kExists,       // field:*
+  kFieldPrefix,  // field:abc*
+  kRange,        // field:[lo TO hi]
+  kRegex,        // ~"re", field:~"re"
+  kTime,         // _time:...
 };
 
 constexpr std::string_view kMessageField = "_msg";
@@ -36,15 +43,21 @@ constexpr size_t kSparseDivisor = 16;
 struct Filter::CNode {
   CKind kind = CKind::kAll;
   std::vector<std::unique_ptr<CNode>> children;
-  std::optional<TokenMatcher> matcher;  // kText
-  std::string field;                    // field terms
-  bool is_message = false;              // field is `_msg`
-  std::string value;                    // kEquals
-  bool quoted = false;                  // kEquals: strings only
-  std::optional<Number> number;         // kEquals (when the value is a number), kCompare
-  std::optional<bool> boolean;          // kEquals (value `true` / `false`)
+  std::optional<TokenMatcher> matcher;            // kText
+  std::unique_ptr<internal::RegexMatcher> regex;  // kRegex
+  std::string field;                              // field terms
+  bool is_message = false;                        // field is `_msg`
+  std::string value;                              // kEquals
+  bool quoted = false;                            // kEquals: strings only
+  std::optional<Number> number;                   // kEquals (when the value is a number), kCompare
+  std::optional<bool> boolean;                    // kEquals (value `true` / `false`)
   CompareOp op = CompareOp::kGreaterEqual;
-  int cost = 0;  // rough evaluation cost, to order AND children
+  // kRange: the bounds (nullopt: open end) and whether each end is included.
+  std::optional<Number> lo, hi;
+  bool lo_inclusive = true;
+  bool hi_inclusive = true;
+  int64_t from_ns = 0, to_ns = 0;  // kTime: [from_ns, to_ns)
+  int cost = 0;                    // rough evaluation cost, to order AND children
 };
 
 void FilterScratch::Reset(size_t num_columns) {
@@ -94,6 +107,47 @@ std::unique_ptr<Filter::CNode> Filter::Lower(const Node& n) {
       c->field = n.field;
       c->is_message = n.field == kMessageField;
       c->kind = c->is_message ? CKind::kAll : CKind::kExists;
+      return c;
+    case NodeKind::kPrefix:
+      if (n.field.empty()) {
+        c->kind = CKind::kText;
+        c->matcher.emplace(n.text, /*prefix=*/true);
+        c->cost = 3;
+        return c;
+      }
+      c->kind = CKind::kFieldPrefix;
+      c->field = n.field;
+      c->is_message = n.field == kMessageField;
+      c->value = n.text;
+      c->cost = 1;
+      return c;
+    case NodeKind::kFieldRange:
+      c->kind = CKind::kRange;
+      c->field = n.field;
+      if (!n.lo_open) c->lo = internal::ParseNumber(n.lo);
+      if (!n.hi_open) c->hi = internal::ParseNumber(n.hi);
+      c->lo_inclusive = n.lo_inclusive;
+      c->hi_inclusive = n.hi_inclusive;
+      c->cost = 1;
+      if (n.field == kMessageField || (!n.lo_open && !c->lo) || (!n.hi_open && !c->hi)) {
+        c->kind = CKind::kNone;
+      }
+      return c;
+    case NodeKind::kRegex: {
+      c->kind = CKind::kRegex;
+      c->field = n.field;
+      c->is_message = n.field.empty() || n.field == kMessageField;
+      std::string error;
+      c->regex = internal::RegexMatcher::Compile(n.text, &error);
+      if (c->regex == nullptr) c->kind = CKind::kNone;  // the parser rejects these
+      c->cost = 5;
+      return c;
+    }
+    case NodeKind::kTimeRange:
+      c->kind = n.from_ns < n.to_ns ? CKind::kTime : CKind::kNone;
+      c->from_ns = n.from_ns;
+      c->to_ns = n.to_ns;
+      c->cost = 0;
       return c;
     case NodeKind::kNot: {
       CNodePtr child = Lower(*n.children[0]);
@@ -195,6 +249,26 @@ class Filter::Evaluator {
         out->ClearLike(in);
         EvalCompare(n, in, out);
         return;
+      case CKind::kFieldPrefix:
+        out->ClearLike(in);
+        EvalStrings(n, in, out, [&](std::string_view v) { return v.starts_with(n.value); });
+        return;
+      case CKind::kRange:
+        out->ClearLike(in);
+        EvalRange(n, in, out);
+        return;
+      case CKind::kRegex:
+        out->ClearLike(in);
+        EvalStrings(n, in, out, [&](std::string_view v) { return n.regex->PartialMatch(v); });
+        return;
+      case CKind::kTime: {
+        out->ClearLike(in);
+        const std::vector<int64_t>& times = batch_.times();
+        in.ForEach([&](size_t row) {
+          if (times[row] >= n.from_ns && times[row] < n.to_ns) out->Set(row);
+        });
+        return;
+      }
       case CKind::kExists:
         out->ClearLike(in);
         for (int t = 0; t < kNumFieldTypes; ++t) {
@@ -301,6 +375,55 @@ class Filter::Evaluator {
           const uint32_t row = col->rows[i];
           if (in.Test(row) && col->ints[i] == want) out->Set(row);
         }
+      }
+    }
+  }
+
+  // Rows of `in` whose message (n.is_message) or string value of n.field satisfies `pred`.
+  template <typename Pred>
+  void EvalStrings(const CNode& n, const Selection& in, Selection* out, Pred pred) {
+    if (n.is_message) {
+      const StringData& msgs = batch_.messages();
+      in.ForEach([&](size_t row) {
+        if (pred(msgs.Get(row))) out->Set(row);
+      });
+      return;
+    }
+    if (const Column* col = batch_.FindColumn(n.field, FieldType::kString)) {
+      for (size_t i = 0; i < col->rows.size(); ++i) {
+        const uint32_t row = col->rows[i];
+        if (in.Test(row) && pred(col->strings.Get(i))) out->Set(row);
+      }
+    }
+  }
+
+  template <typename T>
+  static bool InRange(const CNode& n, T v) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (std::isnan(v)) return false;
+    }
+    if (n.lo) {
+      std::optional<int> c = internal::CompareToNumber(v, *n.lo);
+      if (!c || *c < 0 || (*c == 0 && !n.lo_inclusive)) return false;
+    }
+    if (n.hi) {
+      std::optional<int> c = internal::CompareToNumber(v, *n.hi);
+      if (!c || *c > 0 || (*c == 0 && !n.hi_inclusive)) return false;
+    }
+    return true;
+  }
+
+  void EvalRange(const CNode& n, const Selection& in, Selection* out) {
+    if (const Column* col = batch_.FindColumn(n.field, FieldType::kInt64)) {
+      for (size_t i = 0; i < col->rows.size(); ++i) {
+        const uint32_t row = col->rows[i];
+        if (in.Test(row) && InRange(n, col->ints[i])) out->Set(row);
+      }
+    }
+    if (const Column* col = batch_.FindColumn(n.field, FieldType::kDouble)) {
+      for (size_t i = 0; i < col->rows.size(); ++i) {
+        const uint32_t row = col->rows[i];
+        if (in.Test(row) && InRange(n, col->doubles[i])) out->Set(row);
       }
     }
   }

@@ -1,6 +1,10 @@
 #include "query/query_cursor.h"
 
 #include <algorithm>
+#include <set>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/time/clock.h"
 
 #include "common/strings.h"
 #include "query/internal/batch_gather.h"
@@ -19,7 +23,8 @@ absl::StatusOr<std::unique_ptr<QueryCursor>> QueryCursor::Open(storage::Store* s
   if (!snap.ok()) return snap.status();
   // The snapshot orders sources newest max_time first, ties by name, so the order of equal
   // timestamps is deterministic.
-  std::unique_ptr<QueryCursor> c(new QueryCursor(std::move(filter), std::move(options), *snap));
+  std::unique_ptr<QueryCursor> c(
+      new QueryCursor(std::move(filter), std::nullopt, std::move(options), *snap));
   for (const std::string& e : (*snap)->errors) {
     c->warnings_.push_back(e);
     ++c->stats_.unreadable;
@@ -27,13 +32,41 @@ absl::StatusOr<std::unique_ptr<QueryCursor>> QueryCursor::Open(storage::Store* s
   return c;
 }
 
-QueryCursor::QueryCursor(Filter filter, SearchOptions options,
+absl::StatusOr<std::unique_ptr<QueryCursor>> QueryCursor::Open(storage::Store* store,
+                                                               const Node& filter,
+                                                               SearchOptions options) {
+  auto snap = store->Snapshot(options.tenant, options.from, options.to);
+  if (!snap.ok()) return snap.status();
+  std::unique_ptr<QueryCursor> c(
+      new QueryCursor(Filter::Compile(filter), Planner(filter), std::move(options), *snap));
+  for (const std::string& e : (*snap)->errors) {
+    c->warnings_.push_back(e);
+    ++c->stats_.unreadable;
+  }
+  return c;
+}
+
+QueryCursor::QueryCursor(Filter filter, std::optional<Planner> planner, SearchOptions options,
                          std::shared_ptr<const storage::StoreSnapshot> snapshot)
     : filter_(std::move(filter)),
+      planner_(std::move(planner)),
       options_(std::move(options)),
       snapshot_(std::move(snapshot)),
       segments_(snapshot_->sources) {
   stats_.segments = segments_.size();
+  // Partitions: the "d=<day>" directory of segments, the "<tenant>/<day>" of memtables.
+  absl::flat_hash_set<std::string> partitions;
+  for (const auto& src : segments_) {
+    const std::string& name = src->name();
+    size_t d = name.rfind("/d=");
+    size_t m = name.find("memtable:");
+    if (d != std::string::npos) {
+      partitions.insert(name.substr(d + 3, 10));
+    } else if (m != std::string::npos) {
+      partitions.insert(name.substr(name.size() >= 10 ? name.size() - 10 : 0));
+    }
+  }
+  stats_.partitions = partitions.size();
   seg_ = 0;
   EnterSegment();
   if (!segments_.empty() && blocks_left_ == 0) Advance(true);
@@ -98,13 +131,95 @@ void QueryCursor::EnterSegment() {
   blocks_left_ = seg_ < segments_.size() ? segments_[seg_]->num_blocks() : 0;
   prefix_max_.clear();
   if (seg_ >= segments_.size()) return;
+  const storage::BlockSource& src = *segments_[seg_];
+  const size_t nb = src.num_blocks();
+  if (planner_) {
+    plan_ = planner_->Plan(src, options_.from, options_.to);
+  } else {
+    plan_ = BlockPlan{};
+    plan_.state.assign(nb, BlockPlan::kRead);
+    plan_.rows.assign(nb, 0);
+    plan_.all_columns = true;
+    if (filter_.matches_all()) {
+      for (size_t b = 0; b < nb; ++b) {
+        const storage::BlockMeta& bm = src.meta().blocks[b];
+        if (bm.min_time >= options_.from && bm.max_time < options_.to) {
+          plan_.state[b] = BlockPlan::kCounted;
+          plan_.rows[b] = bm.num_rows;
+        }
+      }
+    }
+  }
+  if (!plan_.index_note.empty()) index_notes_.push_back(plan_.index_note);
   // Segments are written in time order, but nothing here relies on it: the newest time in
-  // blocks [0, b] bounds what the unread part of the segment can hold.
+  // blocks [0, b] that the plan keeps bounds what the unread part of the segment can hold.
   int64_t m = std::numeric_limits<int64_t>::min();
-  for (const storage::BlockMeta& bm : segments_[seg_]->meta().blocks) {
-    m = std::max(m, bm.max_time);
+  size_t in_window = 0, live = 0;
+  const auto& blocks = src.meta().blocks;
+  for (size_t b = 0; b < nb; ++b) {
+    const storage::BlockMeta& bm = blocks[b];
+    if (bm.max_time >= options_.from && bm.min_time < options_.to) ++in_window;
+    if (plan_.state[b] != BlockPlan::kSkip) {
+      ++live;
+      m = std::max(m, bm.max_time);
+    }
     prefix_max_.push_back(m);
   }
+  stats_.blocks_considered += in_window;
+  if (live == 0) ++stats_.segments_skipped;
+  output_columns_.clear();
+  if (options_.fields && !plan_.all_columns) {
+    std::set<uint32_t> cols(plan_.columns.begin(), plan_.columns.end());
+    const auto& fields = src.meta().fields;
+    for (const std::string& f : *options_.fields) {
+      if (f == "_msg") cols.insert(storage::kMessageColumnId);
+      for (size_t i = 0; i < fields.size(); ++i) {
+        if (fields[i].name == f)
+          cols.insert(storage::kFirstFieldColumnId + static_cast<uint32_t>(i));
+      }
+    }
+    output_columns_.assign(cols.begin(), cols.end());
+  }
+}
+
+bool QueryCursor::ReadForFilter(size_t b, bool all_columns) {
+  const storage::BlockSource& seg = *segments_[seg_];
+  const storage::BlockMeta& bm = seg.meta().blocks[b];
+  absl::Status s;
+  if (all_columns || plan_.all_columns) {
+    s = seg.ReadBlock(b, &block_);
+    for (const storage::ChunkMeta& c : bm.chunks) stats_.bytes_decompressed += c.raw_len;
+  } else {
+    const std::vector<uint32_t>& cols = options_.fields ? output_columns_ : plan_.columns;
+    s = seg.ReadBlock(b, cols, &block_);
+    for (const storage::ChunkMeta& c : bm.chunks) {
+      if (c.column_id == storage::kTimeColumnId ||
+          std::binary_search(cols.begin(), cols.end(), c.column_id)) {
+        stats_.bytes_decompressed += c.raw_len;
+      }
+    }
+  }
+  if (!s.ok()) {
+    Warn(s);
+    return false;
+  }
+  return true;
+}
+
+bool QueryCursor::OverLimits() {
+  if (!status_.ok()) return true;
+  if (options_.deadline != absl::InfiniteFuture() && absl::Now() > options_.deadline) {
+    status_ = absl::DeadlineExceededError(StrCat("query timed out (read ", stats_.blocks_read,
+                                                 " of ", stats_.blocks_considered, "+ blocks)"));
+  } else if (held_.ByteSize() + block_.ByteSize() > options_.memory_budget) {
+    status_ =
+        absl::ResourceExhaustedError(StrCat("query needs more than ", options_.memory_budget >> 20,
+                                            " MiB of memory for the records it holds"));
+  } else {
+    return false;
+  }
+  done_ = true;
+  return true;
 }
 
 void QueryCursor::ProcessNextBlock() {
@@ -123,16 +238,20 @@ void QueryCursor::ProcessNextBlock() {
       return Advance(false);
     }
   }
-  if (bm.max_time < options_.from || bm.min_time >= options_.to) {
+  if (bm.max_time < options_.from || bm.min_time >= options_.to ||
+      plan_.state[b] == BlockPlan::kSkip) {
     ++stats_.blocks_skipped;
     return Advance(false);
   }
+  if (OverLimits()) return;
   const RecordBatch* block = seg.PeekBlock(b);
+  // Without a projection the output needs every column: read them at once when the index says
+  // the block has matches, else first only what the filter needs.
+  bool need_all = false;
   if (block == nullptr) {
-    if (absl::Status s = seg.ReadBlock(b, &block_); !s.ok()) {
-      Warn(s);
-      return Advance(false);
-    }
+    const bool full = !options_.fields && plan_.state[b] == BlockPlan::kCounted;
+    if (!ReadForFilter(b, full)) return Advance(false);
+    need_all = !options_.fields && !full && !plan_.all_columns;
     block = &block_;
   }
   ++stats_.blocks_read;
@@ -149,6 +268,10 @@ void QueryCursor::ProcessNextBlock() {
     if (t >= options_.from && t < options_.to && (!have_threshold || t > above)) sel_.Set(r);
   }
   filter_.Evaluate(*block, &sel_, &scratch_);
+  if (need_all && sel_.Count() > 0) {
+    // Same rows, every column; the selection still holds.
+    if (!ReadForFilter(b, true)) return Advance(false);
+  }
 
   // Candidates best first: newest first, and among equal times the later row first. For a
   // block in time order that is simply the reverse row order.
@@ -235,26 +358,27 @@ bool QueryCursor::Next(RecordBatch* out) {
 
 uint64_t QueryCursor::Count() {
   uint64_t total = 0;
-  for (; seg_ < segments_.size(); ++seg_) {
+  // The constructor entered the first segment (and planned it).
+  for (bool first = true; seg_ < segments_.size() && !OverLimits(); ++seg_, first = false) {
+    if (!first) EnterSegment();
     const storage::BlockSource& seg = *segments_[seg_];
     const auto& blocks = seg.meta().blocks;
     for (size_t b = 0; b < blocks.size(); ++b) {
       const storage::BlockMeta& bm = blocks[b];
-      if (bm.max_time < options_.from || bm.min_time >= options_.to) {
+      if (bm.max_time < options_.from || bm.min_time >= options_.to ||
+          plan_.state[b] == BlockPlan::kSkip) {
         ++stats_.blocks_skipped;
         continue;
       }
-      if (filter_.matches_all() && bm.min_time >= options_.from && bm.max_time < options_.to) {
-        total += bm.num_rows;
-        ++stats_.blocks_skipped;
+      if (plan_.state[b] == BlockPlan::kCounted) {
+        total += plan_.rows[b];
+        ++stats_.blocks_counted;
         continue;
       }
+      if (OverLimits()) break;
       const RecordBatch* block = seg.PeekBlock(b);
       if (block == nullptr) {
-        if (absl::Status s = seg.ReadBlock(b, &block_); !s.ok()) {
-          Warn(s);
-          continue;
-        }
+        if (!ReadForFilter(b, false)) continue;
         block = &block_;
       }
       ++stats_.blocks_read;
@@ -272,6 +396,21 @@ uint64_t QueryCursor::Count() {
   blocks_left_ = 0;
   done_ = true;
   return total;
+}
+
+}  // namespace lode::query
+
+namespace lode::query {
+
+std::string QueryCursor::Explain() const {
+  const SearchStats& s = stats_;
+  std::string plan = planner_ ? planner_->Describe() : "no index planning\n";
+  for (const std::string& n : index_notes_) StrAppend(&plan, "note: ", n, "\n");
+  return StrCat("plan:\n", plan, "partitions: ", s.partitions, "\n", "segments: ", s.segments, " (",
+                s.segments_skipped, " skipped)\n", "blocks: ", s.blocks_considered, " considered, ",
+                s.blocks_read, " read, ", s.blocks_skipped, " skipped, ", s.blocks_counted,
+                " counted from the index\n", "rows scanned: ", s.rows_scanned, "\n",
+                "bytes decompressed: ", s.bytes_decompressed, "\n");
 }
 
 }  // namespace lode::query

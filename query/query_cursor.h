@@ -25,9 +25,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 #include "common/record_batch.h"
 #include "query/filter.h"
+#include "query/planner.h"
 #include "query/selection.h"
 #include "storage/store.h"
 
@@ -38,15 +40,28 @@ struct SearchOptions {
   int64_t from = std::numeric_limits<int64_t>::min();  // inclusive
   int64_t to = std::numeric_limits<int64_t>::max();    // exclusive
   uint64_t limit = 100;                                // 0: no limit
+  // The query fails with DeadlineExceeded once this passes (checked between blocks).
+  absl::Time deadline = absl::InfiniteFuture();
+  // Bytes of decoded records the cursor may hold at once (held candidates and the block being
+  // read); past it the query fails with ResourceExhausted instead of growing.
+  uint64_t memory_budget = uint64_t{512} << 20;
+  // Columns the caller will print: nullopt for all. The cursor decodes only these plus what
+  // the filter needs; other columns are absent from the returned batches.
+  std::optional<std::vector<std::string>> fields;
 };
 
 // What a cursor did, for tests and `--stats`-style reporting.
 struct SearchStats {
-  uint64_t segments = 0;        // segments in the snapshot
-  uint64_t blocks_read = 0;     // blocks decoded
-  uint64_t blocks_skipped = 0;  // blocks never read (time window, early stop)
-  uint64_t rows_scanned = 0;    // rows the filter looked at
-  uint64_t unreadable = 0;      // segments or blocks skipped because they are corrupt
+  uint64_t partitions = 0;          // (tenant, day) partitions the snapshot spans
+  uint64_t segments = 0;            // sources in the snapshot (segments and memtables)
+  uint64_t segments_skipped = 0;    // sources the index or time window ruled out entirely
+  uint64_t blocks_considered = 0;   // blocks in the time window of the sources looked at
+  uint64_t blocks_read = 0;         // blocks decoded
+  uint64_t blocks_skipped = 0;      // blocks never read (index, min/max, early stop)
+  uint64_t blocks_counted = 0;      // blocks whose matches the index counted without reading
+  uint64_t rows_scanned = 0;        // rows the filter looked at
+  uint64_t bytes_decompressed = 0;  // bytes of column streams decoded
+  uint64_t unreadable = 0;          // segments or blocks skipped because they are corrupt
 };
 
 class QueryCursor {
@@ -55,6 +70,11 @@ class QueryCursor {
   // outlive the cursor. InvalidArgument for a bad tenant; I/O errors listing the directory are
   // returned as they are. Segments that fail to open are reported in warnings(), not errors.
   static absl::StatusOr<std::unique_ptr<QueryCursor>> Open(storage::Store* store, Filter filter,
+                                                           SearchOptions options);
+  // Like Open(store, Filter::Compile(filter), options), and plans every source with the
+  // index (query/planner.h), so that only the blocks and columns that can match are read.
+  static absl::StatusOr<std::unique_ptr<QueryCursor>> Open(storage::Store* store,
+                                                           const Node& filter,
                                                            SearchOptions options);
 
   // Replaces `out` with the next results, newest first, and returns true; returns false (with
@@ -65,6 +85,14 @@ class QueryCursor {
   // Counts every matching record in the window (the limit does not apply). Call instead of
   // Next(). Blocks wholly inside the window are not read when the filter matches everything.
   uint64_t Count();
+
+  // OK, or why the query stopped early: DeadlineExceeded (SearchOptions::deadline) or
+  // ResourceExhausted (memory_budget). Next() and Count() return false / a partial count then.
+  const absl::Status& status() const { return status_; }
+
+  // The plan in a few human-readable lines (what each filter term looks up, which columns are
+  // read), then, once the cursor has run, what it touched: the SearchStats.
+  std::string Explain() const;
 
   // One line per segment or block that could not be read, naming the file.
   const std::vector<std::string>& warnings() const { return warnings_; }
@@ -80,8 +108,13 @@ class QueryCursor {
     return a.time != b.time ? a.time > b.time : a.order < b.order;
   }
 
-  QueryCursor(Filter filter, SearchOptions options,
+  QueryCursor(Filter filter, std::optional<Planner> planner, SearchOptions options,
               std::shared_ptr<const storage::StoreSnapshot> snapshot);
+  // Reads block `b` of the current segment (the filter's columns, or all) into block_;
+  // false (with a warning) when it cannot be read.
+  bool ReadForFilter(size_t b, bool all_columns);
+  // Stops the query when the deadline passed or the memory budget is exceeded.
+  bool OverLimits();
 
   uint64_t Capacity() const;
   // Largest max_time any unread block may hold a record at (clamped to the window), or nullopt
@@ -100,12 +133,17 @@ class QueryCursor {
   void Warn(const absl::Status& s);
 
   const Filter filter_;
+  const std::optional<Planner> planner_;
   const SearchOptions options_;
   std::shared_ptr<const storage::StoreSnapshot> snapshot_;
   const std::vector<std::shared_ptr<const storage::BlockSource>>& segments_;  // snapshot_'s
   size_t seg_ = 0;                                                            // current segment
   size_t blocks_left_ = 0;  // unread blocks of the current segment; the next is blocks_left_-1
-  std::vector<int64_t> prefix_max_;  // [b]: newest max_time among blocks 0..b of the segment
+  std::vector<int64_t> prefix_max_;       // [b]: newest max_time among blocks 0..b of the segment
+                                          // that the plan does not skip
+  BlockPlan plan_;                        // of the current segment
+  std::vector<uint32_t> output_columns_;  // filter columns plus options_.fields, when projected
+  std::vector<std::string> index_notes_;
 
   RecordBatch block_;
   Selection sel_;
@@ -122,6 +160,7 @@ class QueryCursor {
 
   std::vector<std::string> warnings_;
   SearchStats stats_;
+  absl::Status status_;
 };
 
 }  // namespace lode::query

@@ -70,6 +70,36 @@ void AppendNonString(const Column& c, uint32_t i, std::string* out) {
   }
 }
 
+void AppendJsonValue(const Column& c, uint32_t i, std::string* out) {
+  if (c.type == FieldType::kString) {
+    AppendJsonString(c.strings.Get(i), out);
+  } else {
+    AppendNonString(c, i, out);
+  }
+}
+
+// `name=value`, the value quoted when it holds spaces, quotes, '=' or nothing.
+void AppendTableField(const Column& c, uint32_t i, std::string* out) {
+  AppendDisplay(c.name, false, out);
+  out->push_back('=');
+  if (c.type != FieldType::kString) return AppendNonString(c, i, out);
+  std::string_view v = c.strings.Get(i);
+  if (NeedsQuotes(v)) {
+    out->push_back('"');
+    AppendDisplay(v, true, out);
+    out->push_back('"');
+  } else {
+    AppendDisplay(v, false, out);
+  }
+}
+
+void AppendTableTime(int64_t ns, std::string* out) {
+  // Milliseconds are enough to read; NDJSON keeps the nanoseconds.
+  std::string ts = FormatRfc3339Nanos(ns);
+  if (ts.size() == 30) ts.replace(23, 7, "Z");
+  out->append(ts);
+}
+
 }  // namespace
 
 absl::StatusOr<OutputFormat> ParseOutputFormat(std::string_view name) {
@@ -81,6 +111,16 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(std::string_view name) {
 
 void ResultFormatter::SetBatch(const RecordBatch* batch) {
   batch_ = batch;
+  if (fields_) {
+    field_columns_.assign(fields_->size(), {});
+    const std::vector<Column>& cols = batch->columns();
+    for (size_t f = 0; f < fields_->size(); ++f) {
+      for (size_t ci = 0; ci < cols.size(); ++ci) {
+        if (cols[ci].name == (*fields_)[f]) field_columns_[f].push_back(static_cast<uint32_t>(ci));
+      }
+    }
+    return;
+  }
   const size_t n = batch->num_rows();
   offsets_.assign(n + 1, 0);
   const std::vector<Column>& cols = batch->columns();
@@ -99,7 +139,9 @@ void ResultFormatter::SetBatch(const RecordBatch* batch) {
 }
 
 void ResultFormatter::AppendRow(uint32_t row, std::string* out) const {
-  if (format_ == OutputFormat::kNdjson) {
+  if (fields_) {
+    AppendProjected(row, out);
+  } else if (format_ == OutputFormat::kNdjson) {
     AppendNdjson(row, out);
   } else {
     AppendTable(row, out);
@@ -118,50 +160,76 @@ void ResultFormatter::AppendNdjson(uint32_t row, std::string* out) const {
     out->push_back(',');
     AppendJsonString(c.name, out);
     out->push_back(':');
-    switch (c.type) {
-      case FieldType::kString:
-        AppendJsonString(c.strings.Get(i), out);
-        break;
-      default:
-        AppendNonString(c, i, out);
-        break;
-    }
+    AppendJsonValue(c, i, out);
   }
   out->append("}\n");
 }
 
 void ResultFormatter::AppendTable(uint32_t row, std::string* out) const {
-  // Milliseconds are enough to read; NDJSON keeps the nanoseconds.
-  std::string ts = FormatRfc3339Nanos(batch_->time(row));
-  if (ts.size() == 30) ts.replace(23, 7, "Z");
-  out->append(ts);
+  AppendTableTime(batch_->time(row), out);
   out->append("  ");
   AppendDisplay(batch_->message(row), false, out);
   const std::vector<Column>& cols = batch_->columns();
   for (uint32_t k = offsets_[row]; k < offsets_[row + 1]; ++k) {
-    const Column& c = cols[refs_[k].column];
-    const uint32_t i = refs_[k].value;
     out->append(k == offsets_[row] ? "  " : " ");
-    AppendDisplay(c.name, false, out);
-    out->push_back('=');
-    switch (c.type) {
-      case FieldType::kString: {
-        std::string_view v = c.strings.Get(i);
-        if (NeedsQuotes(v)) {
-          out->push_back('"');
-          AppendDisplay(v, true, out);
-          out->push_back('"');
-        } else {
-          AppendDisplay(v, false, out);
-        }
-        break;
-      }
-      default:
-        AppendNonString(c, i, out);
-        break;
-    }
+    AppendTableField(cols[refs_[k].column], refs_[k].value, out);
   }
   out->push_back('\n');
+}
+
+void ResultFormatter::AppendProjected(uint32_t row, std::string* out) const {
+  const bool json = format_ == OutputFormat::kNdjson;
+  if (json) out->push_back('{');
+  bool first = true;
+  bool prev_wide = false;  // table: _time and _msg stand apart from name=value pairs
+  const std::vector<Column>& cols = batch_->columns();
+  for (size_t f = 0; f < fields_->size(); ++f) {
+    const std::string& name = (*fields_)[f];
+    const bool is_time = name == "_time";
+    const bool is_msg = name == "_msg";
+    const Column* col = nullptr;
+    int64_t vi = -1;
+    if (!is_time && !is_msg) {
+      for (uint32_t ci : field_columns_[f]) {
+        vi = cols[ci].Find(row);
+        if (vi >= 0) {
+          col = &cols[ci];
+          break;
+        }
+      }
+      if (col == nullptr) continue;
+    }
+    const bool wide = is_time || is_msg;
+    if (!first) {
+      if (json) {
+        out->push_back(',');
+      } else {
+        out->append(wide || prev_wide ? "  " : " ");
+      }
+    }
+    first = false;
+    prev_wide = wide;
+    if (json) {
+      AppendJsonString(name, out);
+      out->push_back(':');
+      if (is_time) {
+        out->push_back('"');
+        AppendRfc3339Nanos(batch_->time(row), out);
+        out->push_back('"');
+      } else if (is_msg) {
+        AppendJsonString(batch_->message(row), out);
+      } else {
+        AppendJsonValue(*col, static_cast<uint32_t>(vi), out);
+      }
+    } else if (is_time) {
+      AppendTableTime(batch_->time(row), out);
+    } else if (is_msg) {
+      AppendDisplay(batch_->message(row), false, out);
+    } else {
+      AppendTableField(*col, static_cast<uint32_t>(vi), out);
+    }
+  }
+  out->append(json ? "}\n" : "\n");
 }
 
 }  // namespace lode::query

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,12 @@ class ResultFormatter {
  public:
   explicit ResultFormatter(OutputFormat format) : format_(format) {}
 
+  // Prints only these columns, in this order (`| fields a, _time`): `_time` and `_msg` name the
+  // timestamp and the message, which are then printed only when listed; an absent field is left
+  // out of the row. nullopt (the default) prints everything in stored order. Call before
+  // SetBatch.
+  void SetFields(std::optional<std::vector<std::string>> fields) { fields_ = std::move(fields); }
+
   // Prepares to format rows of `batch` (indexes which fields each row has, once per batch).
   void SetBatch(const RecordBatch* batch);
   // Appends row `row` of the current batch and a newline.
@@ -42,9 +49,13 @@ class ResultFormatter {
   };
   void AppendNdjson(uint32_t row, std::string* out) const;
   void AppendTable(uint32_t row, std::string* out) const;
+  void AppendProjected(uint32_t row, std::string* out) const;
 
   OutputFormat format_;
+  std::optional<std::vector<std::string>> fields_;
   const RecordBatch* batch_ = nullptr;
+  // With fields_: for each of its names, the columns of the batch with that name (one per type).
+  std::vector<std::vector<uint32_t>> field_columns_;
   // Row r's fields are refs_[offsets_[r] .. offsets_[r+1]), in column order.
   std::vector<uint32_t> offsets_;
   std::vector<FieldRef> refs_;

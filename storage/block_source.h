@@ -7,10 +7,12 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 
 #include "common/record_batch.h"
+#include "index/segment_index.h"
 #include "storage/segment_format.h"
 
 namespace lode::storage {
@@ -27,6 +29,15 @@ class BlockSource {
   virtual const RecordBatch* PeekBlock(size_t i) const { return nullptr; }
   // Decodes block `i` into `out`. DataLoss when it is corrupt.
   virtual absl::Status ReadBlock(size_t i, RecordBatch* out) const = 0;
+  // Decodes only the columns in `column_ids` of block `i` (see SegmentReader::ReadBlock); a
+  // source that cannot project decodes everything.
+  virtual absl::Status ReadBlock(size_t i, const std::vector<uint32_t>& column_ids,
+                                 RecordBatch* out) const {
+    return ReadBlock(i, out);
+  }
+  // The source's inverted index, or nullptr when it has none (memtables, old or damaged
+  // segments): then every block must be read.
+  virtual const index::SegmentIndex* index() const { return nullptr; }
 };
 
 // Immutable in-memory batches (each sorted by time) as a BlockSource, one block per batch.

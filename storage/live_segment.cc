@@ -78,4 +78,11 @@ absl::Status LiveSegmentSource::ReadBlock(size_t i, RecordBatch* out) const {
   return s;
 }
 
+absl::Status LiveSegmentSource::ReadBlock(size_t i, const std::vector<uint32_t>& column_ids,
+                                          RecordBatch* out) const {
+  absl::Status s = reader_->ReadBlock(i, column_ids, out);
+  if (!s.ok()) segment_->ReportCorruptBlock(s);
+  return s;
+}
+
 }  // namespace lode::storage

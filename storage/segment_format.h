@@ -10,7 +10,9 @@
 namespace lode::storage {
 
 inline constexpr char kSegmentMagic[8] = {'L', 'O', 'D', 'E', 'S', 'E', 'G', '1'};
-inline constexpr uint32_t kSegmentFormatVersion = 3;
+inline constexpr uint32_t kSegmentFormatVersion = 4;
+// Version 3 files (no index) are still read.
+inline constexpr uint32_t kOldestSegmentFormatVersion = 3;
 // footer_offset(8) footer_len(4) footer_crc(4) version(4) reserved(4) magic(8)
 inline constexpr size_t kSegmentTrailerSize = 32;
 inline constexpr size_t kSegmentHeaderSize = 8;  // the magic again, at offset 0
@@ -64,6 +66,9 @@ struct SegmentMeta {
   std::vector<FieldSchema> fields;
   std::vector<BlockMeta> blocks;
   uint64_t raw_bytes = 0;  // sum of the uncompressed column payloads
+  // The index section (docs/formats/index.md); length 0 when the segment has none.
+  uint64_t index_offset = 0;
+  uint64_t index_len = 0;
 };
 
 }  // namespace lode::storage

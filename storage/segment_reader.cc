@@ -52,7 +52,7 @@ absl::Status SegmentReader::ParseFooter() {
   const uint32_t footer_len = DecodeFixed32(trailer.data() + 8);
   const uint32_t footer_crc = DecodeFixed32(trailer.data() + 12);
   const uint32_t version = DecodeFixed32(trailer.data() + 16);
-  if (version != kSegmentFormatVersion) {
+  if (version < kOldestSegmentFormatVersion || version > kSegmentFormatVersion) {
     return Corrupt(path_, StrCat("unsupported format version ", version));
   }
   if (footer_offset < kSegmentHeaderSize ||
@@ -167,8 +167,30 @@ absl::Status SegmentReader::ParseFooter() {
       }
     }
   }
+  if (version >= 4) {
+    if (!d.GetVarint64(&meta_.index_offset) || !d.GetVarint64(&meta_.index_len) ||
+        meta_.index_offset > footer_offset ||
+        meta_.index_len > footer_offset - meta_.index_offset ||
+        (meta_.index_len > 0 && meta_.index_offset < kSegmentHeaderSize)) {
+      return Corrupt(path_, "bad index location");
+    }
+  }
   if (!d.done()) return Corrupt(path_, "trailing bytes in footer");
   if (total_rows != meta_.num_records) return Corrupt(path_, "record count mismatch");
+  if (meta_.index_len > 0) {
+    // An index that does not open leaves the segment readable: queries scan it instead.
+    std::string_view bytes;
+    absl::Status s = file_->Read(meta_.index_offset, meta_.index_len, &index_scratch_, &bytes);
+    if (s.ok()) {
+      auto ix = index::SegmentIndex::Open(bytes, static_cast<uint32_t>(meta_.blocks.size()));
+      if (ix.ok()) {
+        index_ = std::move(*ix);
+      } else {
+        s = ix.status();
+      }
+    }
+    if (!s.ok()) index_error_ = StrCat(path_, ": ", StatusMessage(s));
+  }
   return absl::OkStatus();
 }
 

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 
 #include "common/record_batch.h"
+#include "index/segment_index.h"
 #include "storage/env.h"
 #include "storage/segment_format.h"
 
@@ -27,6 +28,10 @@ class SegmentReader {
   const SegmentMeta& meta() const { return meta_; }
   uint64_t file_size() const { return file_->Size(); }
   size_t num_blocks() const { return meta_.blocks.size(); }
+  // The segment's index, or nullptr when it has none (format 3) or it is damaged
+  // (index_error() says why); queries then read every block.
+  const index::SegmentIndex* index() const { return index_.get(); }
+  const std::string& index_error() const { return index_error_; }
 
   // Decodes block `i` (all columns) into `out`, which is cleared first. Rows come out in file
   // order (ascending time). DataLossError when a chunk fails its checksum or does not decode.
@@ -60,6 +65,9 @@ class SegmentReader {
   std::string path_;
   std::unique_ptr<RandomAccessFile> file_;
   SegmentMeta meta_;
+  std::string index_scratch_;  // holds the index bytes when the file is not memory-mapped
+  std::unique_ptr<index::SegmentIndex> index_;
+  std::string index_error_;
 };
 
 }  // namespace lode::storage

@@ -6,6 +6,7 @@
 
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "index/segment_index_builder.h"
 #include "storage/internal/chunk_streams.h"
 #include "storage/internal/column_codec.h"
 
@@ -72,6 +73,7 @@ class Builder {
     meta_.max_time = n ? batch.time(0) : 0;
     internal::StreamWriter w;
     const std::vector<uint32_t> no_refs;
+    index::SegmentIndexBuilder index_builder(batch);
     const uint32_t step = std::clamp<uint32_t>(options_.block_rows, 1, kMaxBlockRows);
     for (uint32_t b = 0; b < n; b += step) {
       const uint32_t e = std::min(n, b + step);
@@ -112,6 +114,14 @@ class Builder {
       meta_.min_time = std::min(meta_.min_time, block.min_time);
       meta_.max_time = std::max(meta_.max_time, block.max_time);
       meta_.blocks.push_back(std::move(block));
+      if (options_.build_index) index_builder.AddBlock(b, e);
+    }
+    if (options_.build_index) {
+      const uint64_t at = out_.size();
+      if (index_builder.Finish(&out_)) {
+        meta_.index_offset = at;
+        meta_.index_len = out_.size() - at;
+      }
     }
     // Footer.
     std::string footer;
@@ -152,6 +162,8 @@ class Builder {
         for (uint32_t r : c.refs) PutVarint64(&footer, r);
       }
     }
+    PutVarint64(&footer, meta_.index_offset);
+    PutVarint64(&footer, meta_.index_len);
     const uint64_t footer_offset = out_.size();
     out_.append(footer);
     PutFixed64(&out_, footer_offset);

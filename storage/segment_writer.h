@@ -17,6 +17,8 @@ struct SegmentWriterOptions {
   // small part of the bytes once numbers and ids are split out.
   int text_zstd_level = 9;
   uint32_t block_rows = 32768;
+  // Write the segment's inverted index (docs/formats/index.md). Off only for measuring its cost.
+  bool build_index = true;
 };
 
 // Encodes `batch` into segment bytes. Rows must already be in ascending time order.

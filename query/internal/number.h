@@ -44,4 +44,12 @@ inline std::optional<int> CompareToNumber(double v, const Number& n) {
   return v < n.d ? -1 : v > n.d ? 1 : 0;
 }
 
+// Three-way comparison of two query numbers, exact.
+inline int CompareNumbers(const Number& a, const Number& b) {
+  if (a.is_int && b.is_int) return a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
+  if (a.is_int) return CompareIntDouble(a.i, b.d);
+  if (b.is_int) return -CompareIntDouble(b.i, a.d);
+  return a.d < b.d ? -1 : a.d > b.d ? 1 : 0;
+}
+
 }  // namespace lode::query::internal

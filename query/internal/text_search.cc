@@ -17,11 +17,11 @@ void FoldAsciiCase(std::string_view in, std::string* out) {
   }
 }
 
-TokenMatcher::TokenMatcher(std::string_view needle) {
+TokenMatcher::TokenMatcher(std::string_view needle, bool prefix) {
   FoldAsciiCase(needle, &needle_);
   if (!needle_.empty()) {
     check_start_ = IsTokenByte(needle_.front());
-    check_end_ = IsTokenByte(needle_.back());
+    check_end_ = !prefix && IsTokenByte(needle_.back());
   }
 }
 

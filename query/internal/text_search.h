@@ -5,6 +5,7 @@
 // inside their word); everything else separates tokens. A needle must sit on a boundary at an
 // end only where its own byte at that end is a token byte: `refused` does not match
 // "refusedX", `10.0.0.1` does not match "110.0.0.12", and `.1` matches "x.1" and "0.1".
+// A prefix (`refus*`) checks only its start: it matches "refusedX" but not "unrefused".
 #pragma once
 
 #include <array>
@@ -30,10 +31,12 @@ inline bool IsTokenByte(char c) { return kTokenByte[static_cast<unsigned char>(c
 // Writes `in` with ASCII 'A'-'Z' mapped to 'a'-'z' into `out` (resized to in.size()).
 void FoldAsciiCase(std::string_view in, std::string* out);
 
-// A compiled word or phrase. Immutable after construction; thread-safe.
+// A compiled word, phrase or prefix. Immutable after construction; thread-safe.
 class TokenMatcher {
  public:
-  explicit TokenMatcher(std::string_view needle);
+  // With `prefix` (the `connect*` form) the needle must start on a token boundary but may end
+  // inside a token; otherwise both ends follow the boundary rule.
+  explicit TokenMatcher(std::string_view needle, bool prefix = false);
 
   const std::string& folded_needle() const { return needle_; }
 

@@ -125,5 +125,37 @@ check "bad tenant override exits 2" test "$rc" -eq 2
 "$LODE" retention --data "$T/r" --max-disk 12XB 2> "$T/err"; rc=$?
 check "bad size exits 2" test "$rc" -eq 2
 
+# 11. Pipes, --explain, --timeout, --memory.
+check "fields projects" test "$("$LODE" query --data "$T/d" 'checkout | fields service, _msg | limit 1')" = \
+  '{"service":"checkout","_msg":"timeout after 250ms"}'
+check "sort by a nested field" test \
+  "$("$LODE" query --data "$T/d" '* | sort by (http.status) | fields http.status | head 1')" = \
+  '{"http.status":503}'
+check "table fields" test \
+  "$("$LODE" query --data "$T/d" --output table '* | fields service, _msg | head 1')" = \
+  'service=checkout  timeout after 250ms'
+check "count after pipes" test "$("$LODE" query --data "$T/d" --count '* | head 2')" = 2
+"$LODE" query --data "$T/d" 'error | lmit 5' 2> "$T/err"; rc=$?
+check "unknown stage exits 2" test "$rc" -eq 2
+check "unknown stage named" grep -q "error at 1:9: unknown pipe stage 'lmit'" "$T/err"
+"$LODE" query --data "$T/d" --explain 'checkout | limit 1' > "$T/out" 2> "$T/err"; rc=$?
+check "explain exits 0" test "$rc" -eq 0
+check "explain keeps stdout for results" test "$(wc -l < "$T/out")" -eq 1
+check "explain prints blocks" grep -q "blocks:" "$T/err"
+check "explain prints the pipes" grep -q "^pipe: limit 1$" "$T/err"
+"$LODE" query --data "$T/d" --explain --count 'checkout' > "$T/out" 2> "$T/err"
+check "explain with count" grep -q "blocks:" "$T/err"
+check "count with explain" test "$(cat "$T/out")" = 2
+"$LODE" query --data "$T/d" --timeout 5x '' 2> "$T/err"; rc=$?
+check "bad timeout exits 2" test "$rc" -eq 2
+check "bad timeout says so" grep -q "invalid timeout '5x'" "$T/err"
+"$LODE" query --data "$T/d" --timeout -1s '' 2> "$T/err"; rc=$?
+check "negative timeout exits 2" test "$rc" -eq 2
+check "timeout 0 is none" test "$("$LODE" query --data "$T/d" --timeout 0 --count '')" = 3
+check "timeout with a unit" test "$("$LODE" query --data "$T/d" --timeout 1m --count '')" = 3
+"$LODE" query --data "$T/d" --memory lots '' 2> "$T/err"; rc=$?
+check "bad memory exits 2" test "$rc" -eq 2
+check "memory in MiB" test "$("$LODE" query --data "$T/d" --memory 64 --count '* | sort by (x)')" = 3
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

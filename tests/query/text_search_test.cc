@@ -11,6 +11,7 @@
 
 #include "query/filter.h"
 #include "query/internal/number.h"
+#include "query/internal/regex_matcher.h"
 #include "query/parser.h"
 #include "tests/testing/record_util.h"
 
@@ -29,6 +30,32 @@ TEST(TextSearchTest, Fold) {
   std::string out;
   internal::FoldAsciiCase("AbZ@[`az{ \xC3\x89", &out);
   EXPECT_EQ(out, "abz@[`az{ \xC3\x89");
+}
+
+bool PrefixMatch(std::string_view needle, std::string_view value) {
+  std::string folded;
+  internal::FoldAsciiCase(value, &folded);
+  return TokenMatcher(needle, /*prefix=*/true).MatchFolded(folded);
+}
+
+TEST(TextSearchTest, PrefixesCheckOnlyTheirStart) {
+  EXPECT_TRUE(PrefixMatch("connect", "Connection refused"));
+  EXPECT_TRUE(PrefixMatch("connect", "connect"));
+  EXPECT_TRUE(PrefixMatch("CONNECT", "x connected"));
+  EXPECT_FALSE(PrefixMatch("connect", "reconnect"));
+  EXPECT_FALSE(PrefixMatch("connect", "re_connected"));
+  EXPECT_TRUE(PrefixMatch("connect", "re-connected"));
+  EXPECT_TRUE(PrefixMatch("connect", "reconnect connection"));  // the second occurrence counts
+  EXPECT_TRUE(PrefixMatch("10.0.", "ip=10.0.3.7"));
+  EXPECT_FALSE(PrefixMatch("10.0.", "110.0.3.7"));
+  EXPECT_TRUE(PrefixMatch(".0.", "110.0.3.7"));  // starts with punctuation: no boundary needed
+  EXPECT_TRUE(PrefixMatch("user-12", "user-123"));
+  EXPECT_TRUE(PrefixMatch("caf", "caf\xC3\xA9"));
+  EXPECT_FALSE(PrefixMatch("af", "caf\xC3\xA9"));
+  EXPECT_FALSE(PrefixMatch("\xC3\xA9", "caf\xC3\xA9"));  // UTF-8 bytes continue the token
+  EXPECT_FALSE(PrefixMatch("CAF\xC3\x89", "caf\xC3\xA9"));
+  EXPECT_FALSE(PrefixMatch("connection", "connect"));
+  EXPECT_FALSE(PrefixMatch("x", ""));
 }
 
 TEST(TextSearchTest, TokenBoundaries) {
@@ -59,8 +86,8 @@ TEST(TextSearchTest, TokenBoundaries) {
   EXPECT_TRUE(Match("x", "x"));
 }
 
-// The reference: every occurrence, checked with plain loops.
-bool RefMatch(std::string_view needle, std::string_view value) {
+// The reference: every occurrence, checked with plain loops. A prefix checks only its start.
+bool RefMatch(std::string_view needle, std::string_view value, bool prefix = false) {
   auto fold = [](std::string_view s) {
     std::string o(s);
     for (char& c : o) {
@@ -76,7 +103,7 @@ bool RefMatch(std::string_view needle, std::string_view value) {
   for (size_t i = 0; i + n.size() <= v.size(); ++i) {
     if (v.compare(i, n.size(), n) != 0) continue;
     if (tok(n.front()) && i > 0 && tok(v[i - 1])) continue;
-    if (tok(n.back()) && i + n.size() < v.size() && tok(v[i + n.size()])) continue;
+    if (!prefix && tok(n.back()) && i + n.size() < v.size() && tok(v[i + n.size()])) continue;
     return true;
   }
   return false;
@@ -106,14 +133,18 @@ TEST(TextSearchTest, SearchAllAgreesWithPerValueMatch) {
     }
     std::string folded;
     internal::FoldAsciiCase(sd.bytes(), &folded);
-    TokenMatcher m(needle);
-    Selection out(num_rows, false);
-    m.SearchAll(folded, sd.ends(), rows.data(), in, &out);
-    for (int i = 0; i < n; ++i) {
-      const bool want = in.Test(rows[i]) && RefMatch(needle, sd.Get(i));
-      ASSERT_EQ(out.Test(rows[i]), want)
-          << "needle '" << needle << "' value '" << sd.Get(i) << "' iter " << iter;
-      ASSERT_EQ(want, in.Test(rows[i]) && Match(needle, sd.Get(i)));
+    for (bool prefix : {false, true}) {
+      TokenMatcher m(needle, prefix);
+      Selection out(num_rows, false);
+      m.SearchAll(folded, sd.ends(), rows.data(), in, &out);
+      for (int i = 0; i < n; ++i) {
+        const bool want = in.Test(rows[i]) && RefMatch(needle, sd.Get(i), prefix);
+        ASSERT_EQ(out.Test(rows[i]), want) << "needle '" << needle << "' value '" << sd.Get(i)
+                                           << "' prefix " << prefix << " iter " << iter;
+        std::string fv;
+        internal::FoldAsciiCase(sd.Get(i), &fv);
+        ASSERT_EQ(want, in.Test(rows[i]) && m.MatchFolded(fv));
+      }
     }
   }
 }
@@ -205,6 +236,58 @@ bool RefEval(const Node& n, const RecordBatch& b, uint32_t row) {
         if (find(n.field, static_cast<FieldType>(t)) >= 0) return true;
       }
       return false;
+    case NodeKind::kPrefix:
+    case NodeKind::kRegex: {
+      auto test = [&](std::string_view v) {
+        if (n.kind == NodeKind::kRegex) {
+          std::string error;
+          return internal::RegexMatcher::Compile(n.text, &error)->PartialMatch(v);
+        }
+        return n.field.empty() ? RefMatch(n.text, v, /*prefix=*/true) : v.starts_with(n.text);
+      };
+      if (n.field.empty() && n.kind == NodeKind::kPrefix) {
+        if (test(b.message(row))) return true;
+        for (const Column& c : b.columns()) {
+          if (c.type != FieldType::kString) continue;
+          int64_t i = c.Find(row);
+          if (i >= 0 && test(c.strings.Get(i))) return true;
+        }
+        return false;
+      }
+      if (n.field == "_msg") return test(b.message(row));
+      if (int64_t i = find(n.field, FieldType::kString); i >= 0) {
+        return test(b.FindColumn(n.field, FieldType::kString)->strings.Get(i));
+      }
+      return false;
+    }
+    case NodeKind::kFieldRange: {
+      if (n.field == "_msg") return false;
+      auto bound = [](const std::string& t) -> long double {
+        auto num = internal::ParseNumber(t);
+        return num->is_int ? num->i : num->d;
+      };
+      auto in_range = [&](long double v) {
+        if (!n.lo_open) {
+          long double lo = bound(n.lo);
+          if (v < lo || (v == lo && !n.lo_inclusive)) return false;
+        }
+        if (!n.hi_open) {
+          long double hi = bound(n.hi);
+          if (v > hi || (v == hi && !n.hi_inclusive)) return false;
+        }
+        return true;
+      };
+      if (int64_t i = find(n.field, FieldType::kInt64); i >= 0) {
+        if (in_range(b.FindColumn(n.field, FieldType::kInt64)->ints[i])) return true;
+      }
+      if (int64_t i = find(n.field, FieldType::kDouble); i >= 0) {
+        double v = b.FindColumn(n.field, FieldType::kDouble)->doubles[i];
+        if (!std::isnan(v) && in_range(v)) return true;
+      }
+      return false;
+    }
+    case NodeKind::kTimeRange:
+      return b.time(row) >= n.from_ns && b.time(row) < n.to_ns;
   }
   return false;
 }
@@ -212,10 +295,18 @@ bool RefEval(const Node& n, const RecordBatch& b, uint32_t row) {
 // A random query over the vocabulary of testing::RandomBatch.
 std::string RandomQuery(std::mt19937& rng, int depth) {
   static constexpr const char* kLeaves[] = {
-      "alpha",      "ALPHA",     "beta",     "caf\xC3\xA9", "error",   "10.0.0.1",  "\"a b c\"",
-      "\"alpha1\"", "timeout",   "f1:*",     "f2:*",        "f3:>=0",  "f4:<100.5", "f5:>-1e18",
-      "f6:true",    "f7:false",  "f8:1",     "f0:alpha1",   "f9:<=0",  "_msg:*",    "f10:>3",
-      "x",          "\"y\\\\\"", "f11:\"\"", "_msg:\"\"",   "gamma42", "f1:0",      "*"};
+      "alpha", "ALPHA", "beta", "caf\xC3\xA9", "error", "10.0.0.1", "\"a b c\"", "\"alpha1\"",
+      "timeout", "f1:*", "f2:*", "f3:>=0", "f4:<100.5", "f5:>-1e18", "f6:true", "f7:false", "f8:1",
+      "f0:alpha1", "f9:<=0", "_msg:*", "f10:>3", "x", "\"y\\\\\"", "f11:\"\"", "_msg:\"\"",
+      "gamma42", "f1:0", "*",
+      // Prefixes, groups, ranges, regexes and times.
+      "alph*", "ALP*", "10.0.*", "caf*", "a*", "f0:alpha*", "f1:ga*", "_msg:alpha*",
+      "f3:[0 TO 100]", "f4:{-10 TO *]", "f5:[* TO 0}", "f2:[-1e18 TO 1e18]", "f6:[* TO *]",
+      "f7:{0.5 TO 3000.25}", "f8:[-9223372036854775808 TO -1]", "f0:(alpha* OR -[0 TO 5])",
+      "f1:(beta OR gamma* OR >=100)", "f9:(-a* -b*)", "~\"alpha[0-9]\"", "f0:~\"^beta\"",
+      "_msg:~\"(?i)ERROR \"", "f10:~\"[0-9]{3}$\"",
+      "_time:[1970-01-01T00:00:00.0002Z, 1970-01-01T00:00:00.0007Z)",
+      "_time:>1970-01-01T00:00:00.0005Z", "_time:<=1970-01-01T00:00:00.000333333Z"};
   if (depth == 0 || rng() % 3 == 0) {
     std::string leaf = kLeaves[rng() % (sizeof(kLeaves) / sizeof(kLeaves[0]))];
     return rng() % 4 == 0 ? "-" + leaf : leaf;

@@ -1,0 +1,107 @@
+// The inverted index of one segment (docs/formats/index.md): a sorted, prefix-compressed term
+// dictionary whose postings are lists of (block, rows in the block with the term), plus one
+// Bloom filter per block over the segment's tail tokens (tokens found in a single block, such
+// as trace ids, which would otherwise fill the dictionary with one-block postings).
+//
+// Reading works in place on the bytes (a memory-mapped file): Open() checks the header and the
+// chunk offsets; a lookup binary-searches the first keys of the dictionary chunks and decodes
+// one zstd-compressed chunk of up to kChunkKeys keys, verifying its checksum. Nothing else is
+// loaded.
+//
+// Immutable after Open(); thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+
+namespace lode::index {
+
+inline constexpr char kIndexMagic[4] = {'L', 'I', 'D', 'X'};
+inline constexpr uint32_t kIndexFormatVersion = 1;
+// A dictionary chunk holds up to this many keys, or a little over kChunkBytes of them.
+inline constexpr size_t kChunkKeys = 128;
+inline constexpr size_t kChunkBytes = 4096;
+// At the end of the index: magic(4) version(4) num_keys(8) num_chunks(4) num_blocks(4)
+// dict_len(8) first_keys_len(8) fields_len(4) bloom_len(8) bloom_crc(4) crc(4); crc covers the
+// header before it and everything between the dictionary chunks and the block filters.
+inline constexpr size_t kIndexHeaderSize = 60;
+
+struct PostingEntry {
+  uint32_t block = 0;
+  uint32_t rows = 0;  // rows of the block with the term (0 for 'x' keys: unknown)
+};
+
+// Decodes a posting. False when the bytes are malformed or name a block >= num_blocks.
+bool DecodePosting(std::string_view bytes, uint32_t num_blocks, std::vector<PostingEntry>* out);
+void EncodePosting(const std::vector<PostingEntry>& entries, std::string* out);
+
+class SegmentIndex {
+ public:
+  // `data` must stay valid as long as the index. DataLoss when the header or tables are bad.
+  static absl::StatusOr<std::unique_ptr<SegmentIndex>> Open(std::string_view data,
+                                                            uint32_t num_blocks);
+
+  uint64_t num_keys() const { return num_keys_; }
+  uint32_t num_blocks() const { return num_blocks_; }
+  size_t size_bytes() const { return data_.size(); }
+  size_t dictionary_bytes() const { return data_.size() - bloom_.size(); }
+  size_t filter_bytes() const { return bloom_.size(); }
+
+  // The text fields (string fields and the message, number 0) whose tokens are indexed; every
+  // string field of the segment is one of them.
+  const std::vector<std::string>& text_fields() const { return text_fields_; }
+  // The number of a text field, or -1 when the segment has no such string field.
+  int FieldNumber(std::string_view name) const;
+
+  // The posting of `key`, or nullopt when the dictionary does not hold it.
+  absl::StatusOr<std::optional<std::vector<PostingEntry>>> Find(std::string_view key) const;
+
+  // Calls fn(key, posting) for every key that starts with `prefix`, in key order, until fn
+  // returns false.
+  absl::Status ScanPrefix(
+      std::string_view prefix,
+      absl::FunctionRef<bool(std::string_view key, const std::vector<PostingEntry>&)> fn) const;
+
+  // True when block `block`'s tail filter may hold a token with hash `hash` (Hash64 of the
+  // folded token), in any text field. The filters' checksum is verified on first use.
+  absl::StatusOr<bool> TailMayContain(uint32_t block, uint64_t hash) const;
+
+ private:
+  SegmentIndex() = default;
+  std::string_view FirstKey(size_t chunk) const;
+  // The last chunk whose first key is <= key (0 when none).
+  size_t ChunkFor(std::string_view key) const;
+  // Decompresses chunk `c` and calls fn(key, posting bytes) until it returns false (then
+  // *stopped is set). False when the chunk is corrupt.
+  bool DecodeChunk(size_t c,
+                   absl::FunctionRef<bool(std::string_view key, std::string_view posting)> fn,
+                   bool* stopped) const;
+  absl::Status Corrupt(std::string_view what) const;
+  static uint32_t At(std::string_view table, size_t i);
+
+  std::string_view data_;
+  std::string_view dict_;
+  std::string_view chunk_offsets_;  // fixed32 x (num_chunks + 1), into dict_
+  std::string_view chunk_raw_;      // fixed32 x num_chunks: decompressed sizes
+  std::string_view chunk_crcs_;     // fixed32 x num_chunks: CRC32C of the stored bytes
+  std::string_view key_offsets_;    // fixed32 x (num_chunks + 1), into first_keys_
+  std::string_view first_keys_;
+  std::string_view bloom_;
+  std::string_view bloom_offsets_;  // fixed32 x (num_blocks + 1)
+  std::vector<std::string> text_fields_;
+  uint32_t bloom_crc_ = 0;
+  uint64_t num_keys_ = 0;
+  uint32_t num_chunks_ = 0;
+  uint32_t num_blocks_ = 0;
+  mutable std::atomic<int> bloom_state_{0};  // 0 unchecked, 1 good, 2 corrupt
+};
+
+}  // namespace lode::index
