@@ -122,7 +122,7 @@ class IngestRun {
 int RunIngest(int argc, char** argv) {
   int exit_code = 0;
   auto flags = ParseCommandFlags("ingest", argc, argv, {"data", "format", "tenant"},
-                                 {"help", "quiet"}, kHelp, &exit_code);
+                                 {"help", "quiet", "no-index"}, kHelp, &exit_code);
   if (!flags) return exit_code;
   auto data = flags->Get("data");
   if (!data) {
@@ -164,6 +164,8 @@ int RunIngest(int argc, char** argv) {
   storage::Env* env = storage::Env::Default();
   storage::StoreOptions store_options;
   store_options.background = false;
+  // Undocumented in --help: only for measuring what indexing costs (docs/PERFORMANCE.md).
+  store_options.segment.build_index = !flags->Has("no-index");
   auto store = storage::Store::Open(env, *data, store_options);
   if (!store.ok()) {
     std::fprintf(stderr, "lode ingest: opening %s: %s\n", data->c_str(),
