@@ -1,9 +1,12 @@
 #include "query/query_cursor.h"
 
 #include <algorithm>
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 
 #include "common/strings.h"
@@ -358,43 +361,102 @@ bool QueryCursor::Next(RecordBatch* out) {
 
 uint64_t QueryCursor::Count() {
   uint64_t total = 0;
-  // The constructor entered the first segment (and planned it).
+  // Plan every source first (the constructor entered the first one); blocks the index counts
+  // or rules out are settled here, the others are read by a few threads at once.
+  struct Task {
+    size_t seg;
+    size_t block;
+    std::shared_ptr<const std::vector<uint32_t>> columns;  // null: every column
+  };
+  std::vector<Task> tasks;
   for (bool first = true; seg_ < segments_.size() && !OverLimits(); ++seg_, first = false) {
     if (!first) EnterSegment();
     const storage::BlockSource& seg = *segments_[seg_];
     const auto& blocks = seg.meta().blocks;
+    auto columns =
+        plan_.all_columns ? nullptr : std::make_shared<const std::vector<uint32_t>>(plan_.columns);
     for (size_t b = 0; b < blocks.size(); ++b) {
       const storage::BlockMeta& bm = blocks[b];
       if (bm.max_time < options_.from || bm.min_time >= options_.to ||
           plan_.state[b] == BlockPlan::kSkip) {
         ++stats_.blocks_skipped;
-        continue;
-      }
-      if (plan_.state[b] == BlockPlan::kCounted) {
+      } else if (plan_.state[b] == BlockPlan::kCounted) {
         total += plan_.rows[b];
         ++stats_.blocks_counted;
-        continue;
+      } else {
+        tasks.push_back({seg_, b, columns});
       }
-      if (OverLimits()) break;
-      const RecordBatch* block = seg.PeekBlock(b);
-      if (block == nullptr) {
-        if (!ReadForFilter(b, false)) continue;
-        block = &block_;
-      }
-      ++stats_.blocks_read;
-      const size_t n = block->num_rows();
-      stats_.rows_scanned += n;
-      sel_.Reset(n, false);
-      const std::vector<int64_t>& times = block->times();
-      for (size_t r = 0; r < n; ++r) {
-        if (times[r] >= options_.from && times[r] < options_.to) sel_.Set(r);
-      }
-      filter_.Evaluate(*block, &sel_, &scratch_);
-      total += sel_.Count();
     }
   }
   blocks_left_ = 0;
   done_ = true;
+  if (tasks.empty() || !status_.ok()) return total;
+
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  absl::Mutex mu;  // guards the merges into total, stats_, warnings_
+  auto work = [&] {
+    RecordBatch block;
+    Selection sel;
+    FilterScratch scratch;
+    uint64_t local = 0;
+    SearchStats st;
+    std::vector<std::string> warnings;
+    for (size_t i = next++; i < tasks.size() && !stop; i = next++) {
+      if (options_.deadline != absl::InfiniteFuture() && absl::Now() > options_.deadline) {
+        stop = true;
+        break;
+      }
+      const Task& t = tasks[i];
+      const storage::BlockSource& seg = *segments_[t.seg];
+      const storage::BlockMeta& bm = seg.meta().blocks[t.block];
+      const RecordBatch* in = seg.PeekBlock(t.block);
+      if (in == nullptr) {
+        absl::Status s =
+            t.columns ? seg.ReadBlock(t.block, *t.columns, &block) : seg.ReadBlock(t.block, &block);
+        for (const storage::ChunkMeta& c : bm.chunks) {
+          if (!t.columns || c.column_id == storage::kTimeColumnId ||
+              std::binary_search(t.columns->begin(), t.columns->end(), c.column_id)) {
+            st.bytes_decompressed += c.raw_len;
+          }
+        }
+        if (!s.ok()) {
+          warnings.emplace_back(StatusMessage(s));
+          continue;
+        }
+        in = &block;
+      }
+      ++st.blocks_read;
+      const size_t n = in->num_rows();
+      st.rows_scanned += n;
+      sel.Reset(n, false);
+      const std::vector<int64_t>& times = in->times();
+      for (size_t r = 0; r < n; ++r) {
+        if (times[r] >= options_.from && times[r] < options_.to) sel.Set(r);
+      }
+      filter_.Evaluate(*in, &sel, &scratch);
+      local += sel.Count();
+    }
+    absl::MutexLock l(&mu);
+    total += local;
+    stats_.blocks_read += st.blocks_read;
+    stats_.rows_scanned += st.rows_scanned;
+    stats_.bytes_decompressed += st.bytes_decompressed;
+    for (std::string& w : warnings) {
+      warnings_.push_back(std::move(w));
+      ++stats_.unreadable;
+    }
+  };
+  const size_t threads = std::min<size_t>(
+      {tasks.size(), std::max<size_t>(1, options_.threads), std::thread::hardware_concurrency()});
+  std::vector<std::thread> pool;
+  for (size_t k = 1; k < threads; ++k) pool.emplace_back(work);
+  work();
+  for (std::thread& th : pool) th.join();
+  if (stop) {
+    status_ = absl::DeadlineExceededError(StrCat("query timed out (read ", stats_.blocks_read,
+                                                 " of ", tasks.size(), " blocks to read)"));
+  }
   return total;
 }
 

@@ -48,6 +48,8 @@ struct SearchOptions {
   // Columns the caller will print: nullopt for all. The cursor decodes only these plus what
   // the filter needs; other columns are absent from the returned batches.
   std::optional<std::vector<std::string>> fields;
+  // Threads Count() reads blocks with (at most one per core).
+  size_t threads = 2;
 };
 
 // What a cursor did, for tests and `--stats`-style reporting.
@@ -83,7 +85,8 @@ class QueryCursor {
   bool Next(RecordBatch* out);
 
   // Counts every matching record in the window (the limit does not apply). Call instead of
-  // Next(). Blocks wholly inside the window are not read when the filter matches everything.
+  // Next(). Blocks the index counts or rules out are not read; the others are read by up to
+  // SearchOptions::threads threads.
   uint64_t Count();
 
   // OK, or why the query stopped early: DeadlineExceeded (SearchOptions::deadline) or
