@@ -13,6 +13,17 @@
 #include "index/tokenizer.h"
 
 namespace lode::index {
+namespace {
+
+// Ids and numbers: at least kIdDigits digits. Words, short codes (`e42`, `7f3a9c`) are not.
+constexpr int kIdDigits = 4;
+bool IsIdLike(std::string_view term) {
+  int digits = 0;
+  for (char c : term) digits += c >= '0' && c <= '9';
+  return digits >= kIdDigits;
+}
+
+}  // namespace
 
 void SegmentIndexBuilder::TermTable::Add(std::string_view term, uint32_t field, uint32_t block,
                                          uint32_t rows) {
@@ -116,13 +127,14 @@ bool SegmentIndexBuilder::Finish(std::string* out) {
   std::vector<std::vector<uint64_t>> tail_hashes(num_blocks_);
   absl::flat_hash_map<std::string, std::vector<PostingEntry>, StringHash, StringEq> tail_prefixes;
   std::vector<PostingEntry> posting;
-  // Tokens: a term found in one block only goes to that block's filter (whatever fields it is
-  // in: one probe per block keeps false positives at the filter's rate), the others go to the
-  // dictionary. Ids and numbers are mostly local in time and unique: this keeps them out of
-  // the dictionary at ~1.5 bytes each.
+  // Tokens: a number or id (IsIdLike) found in one block only goes to that block's filter
+  // (whatever fields it is in: one probe per block keeps false positives at the filter's
+  // rate); the other terms go to the dictionary. Ids are mostly unique and local in time: the
+  // filter keeps them at ~1.5 bytes each, while words, however rare, keep exact postings.
   std::vector<std::vector<PostingEntry>> by_field(field_names_.size());
   for (const auto& [term, id] : tokens_.ids) {
-    if (tokens_.posts[tokens_.head[id]].block == tokens_.posts[tokens_.tail[id]].block) {
+    if (tokens_.posts[tokens_.head[id]].block == tokens_.posts[tokens_.tail[id]].block &&
+        IsIdLike(term)) {
       const Post& p = tokens_.posts[tokens_.head[id]];
       tail_hashes[p.block].push_back(Hash64(term));
       auto& tp = tail_prefixes[TailPrefixKey(term)];

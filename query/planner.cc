@@ -329,9 +329,20 @@ class PlanEval {
         return Unknown();
       }
       if (!found) {
-        // A tail term: the block filters say which blocks, not which field.
+        // A tail term: the block filters say which blocks, not which field. Only blocks with a
+        // tail term of the same first bytes are probed (fewer false positives).
+        std::vector<uint8_t> prefix_ok(nb_, 0);
+        auto p = ix_->Find(index::TailPrefixKey(term));
+        if (!p.ok()) {
+          IndexFailed(p.status());
+          return Unknown();
+        }
+        if (*p) {
+          for (const auto& e : **p) prefix_ok[e.block] = 1;
+        }
         const uint64_t h = index::Hash64(term);
         for (size_t b = 0; b < nb_; ++b) {
+          if (!prefix_ok[b]) continue;
           absl::StatusOr<bool> m = ix_->TailMayContain(static_cast<uint32_t>(b), h);
           if (!m.ok()) {
             IndexFailed(m.status());
