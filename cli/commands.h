@@ -5,6 +5,7 @@
 
 namespace lode::cli {
 
+int RunCompact(int argc, char** argv);
 int RunDelete(int argc, char** argv);
 int RunIngest(int argc, char** argv);
 int RunQuery(int argc, char** argv);

@@ -24,6 +24,8 @@ commands:
                       [--output ndjson|table] [--tenant NAME] 'QUERY'
   stats    partitions, segments, records, bytes per column, WAL, quarantine, lifetime counters
            lode stats --data DIR
+  compact  merge small segments now (a running server does it in the background)
+           lode compact --data DIR
   retention remove records by age and size now (or list what would go with --dry-run)
            lode retention --data DIR --retention 30d [--max-disk 50GB] [--dry-run]
   delete   remove the records a query matches
@@ -70,6 +72,7 @@ int main(int argc, char** argv) {
       if (sub == "stats") return lode::cli::RunStats(1, args);
       if (sub == "retention") return lode::cli::RunRetention(1, args);
       if (sub == "delete") return lode::cli::RunDelete(1, args);
+      if (sub == "compact") return lode::cli::RunCompact(1, args);
     }
     std::fputs(kUsage, stdout);
     return 0;
@@ -84,6 +87,7 @@ int main(int argc, char** argv) {
   if (cmd == "stats") return lode::cli::RunStats(argc - 2, argv + 2);
   if (cmd == "retention") return lode::cli::RunRetention(argc - 2, argv + 2);
   if (cmd == "delete") return lode::cli::RunDelete(argc - 2, argv + 2);
+  if (cmd == "compact") return lode::cli::RunCompact(argc - 2, argv + 2);
   std::fprintf(stderr, "lode: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }

@@ -6,6 +6,7 @@
 
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 #include "index/internal/bloom.h"
 
@@ -236,13 +237,24 @@ absl::Status SegmentIndex::ScanPrefix(
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> SegmentIndex::TailMayContain(uint32_t block, uint64_t hash) const {
+absl::Status SegmentIndex::CheckFilters() const {
   int state = bloom_state_.load(std::memory_order_acquire);
   if (state == 0) {
     state = Crc32c(bloom_) == bloom_crc_ ? 1 : 2;
     bloom_state_.store(state, std::memory_order_release);
   }
-  if (state == 2) return Corrupt("block filter checksum mismatch");
+  return state == 2 ? Corrupt("block filter checksum mismatch") : absl::OkStatus();
+}
+
+absl::StatusOr<std::string_view> SegmentIndex::BlockFilter(uint32_t block) const {
+  RETURN_IF_ERROR(CheckFilters());
+  if (block >= num_blocks_) return absl::InvalidArgumentError("no such block");
+  const uint32_t b = At(bloom_offsets_, block);
+  return bloom_.substr(b, At(bloom_offsets_, block + 1) - b);
+}
+
+absl::StatusOr<bool> SegmentIndex::TailMayContain(uint32_t block, uint64_t hash) const {
+  RETURN_IF_ERROR(CheckFilters());
   if (block >= num_blocks_) return false;
   const uint32_t b = At(bloom_offsets_, block);
   return internal::BloomMayContain(hash, bloom_.substr(b, At(bloom_offsets_, block + 1) - b));

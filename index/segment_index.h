@@ -73,6 +73,8 @@ class SegmentIndex {
   // True when block `block`'s tail filter may hold a token with hash `hash` (Hash64 of the
   // folded token), in any text field. The filters' checksum is verified on first use.
   absl::StatusOr<bool> TailMayContain(uint32_t block, uint64_t hash) const;
+  // The bytes of block `block`'s filter (for merging), after the checksum check.
+  absl::StatusOr<std::string_view> BlockFilter(uint32_t block) const;
 
  private:
   SegmentIndex() = default;
@@ -86,6 +88,7 @@ class SegmentIndex {
                    bool* stopped) const;
   absl::Status Corrupt(std::string_view what) const;
   static uint32_t At(std::string_view table, size_t i);
+  absl::Status CheckFilters() const;
 
   std::string_view data_;
   std::string_view dict_;

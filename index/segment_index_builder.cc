@@ -9,21 +9,11 @@
 #include "common/crc32c.h"
 #include "index/hash.h"
 #include "index/internal/bloom.h"
+#include "index/internal/index_writer.h"
 #include "index/terms.h"
 #include "index/tokenizer.h"
 
 namespace lode::index {
-namespace {
-
-// Ids and numbers: at least kIdDigits digits. Words, short codes (`e42`, `7f3a9c`) are not.
-constexpr int kIdDigits = 4;
-bool IsIdLike(std::string_view term) {
-  int digits = 0;
-  for (char c : term) digits += c >= '0' && c <= '9';
-  return digits >= kIdDigits;
-}
-
-}  // namespace
 
 void SegmentIndexBuilder::TermTable::Add(std::string_view term, uint32_t field, uint32_t block,
                                          uint32_t rows) {
@@ -127,18 +117,17 @@ bool SegmentIndexBuilder::Finish(std::string* out) {
   std::vector<std::vector<uint64_t>> tail_hashes(num_blocks_);
   absl::flat_hash_map<std::string, std::vector<PostingEntry>, StringHash, StringEq> tail_prefixes;
   std::vector<PostingEntry> posting;
-  // Tokens: a number or id (IsIdLike) found in one block only goes to that block's filter
+  // Tokens: a number or id (IsTailCandidate) found in one block only goes to that block's filter
   // (whatever fields it is in: one probe per block keeps false positives at the filter's
   // rate); the other terms go to the dictionary. Ids are mostly unique and local in time: the
   // filter keeps them at ~1.5 bytes each, while words, however rare, keep exact postings.
   std::vector<std::vector<PostingEntry>> by_field(field_names_.size());
   for (const auto& [term, id] : tokens_.ids) {
     if (tokens_.posts[tokens_.head[id]].block == tokens_.posts[tokens_.tail[id]].block &&
-        IsIdLike(term)) {
+        IsTailCandidate(term)) {
       const Post& p = tokens_.posts[tokens_.head[id]];
       tail_hashes[p.block].push_back(Hash64(term));
-      auto& tp = tail_prefixes[TailPrefixKey(term)];
-      if (tp.empty() || tp.back().block != p.block) tp.push_back({p.block, 0});
+      tail_prefixes[TailPrefixKey(term)].push_back({p.block, 0});
       continue;
     }
     std::vector<uint32_t> fields;
@@ -171,100 +160,25 @@ bool SegmentIndexBuilder::Finish(std::string* out) {
     entries.emplace_back(PresenceKey(name), std::move(bytes));
   }
   for (auto& [key, p] : tail_prefixes) {
+    // Filled in hash order: sort, one entry per block.
+    std::sort(p.begin(), p.end(),
+              [](const PostingEntry& a, const PostingEntry& b) { return a.block < b.block; });
+    p.erase(std::unique(
+                p.begin(), p.end(),
+                [](const PostingEntry& a, const PostingEntry& b) { return a.block == b.block; }),
+            p.end());
     std::string bytes;
     EncodePosting(p, &bytes);
     entries.emplace_back(key, std::move(bytes));
   }
   std::sort(entries.begin(), entries.end());
-
-  const size_t start = out->size();
-  // Dictionary: chunks of prefix-compressed keys and their postings, each zstd-compressed.
-  std::vector<uint32_t> chunk_offsets, chunk_raw, chunk_crcs, key_offsets;
-  std::string first_keys, raw;
-  ZSTD_CCtx* cctx = ZSTD_createCCtx();
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
-  auto flush = [&] {
-    if (raw.empty()) return;
-    chunk_offsets.push_back(static_cast<uint32_t>(out->size() - start));
-    chunk_raw.push_back(static_cast<uint32_t>(raw.size()));
-    const size_t at = out->size();
-    out->resize(at + ZSTD_compressBound(raw.size()));
-    const size_t n =
-        ZSTD_compress2(cctx, out->data() + at, out->size() - at, raw.data(), raw.size());
-    out->resize(at + n);  // cannot fail: the bound was reserved
-    chunk_crcs.push_back(Crc32c(std::string_view(out->data() + at, n)));
-    raw.clear();
-  };
-  size_t in_chunk = 0;
-  std::string_view prev;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    if (in_chunk == kChunkKeys || raw.size() >= kChunkBytes) {
-      flush();
-      in_chunk = 0;
-    }
-    const std::string& key = entries[i].first;
-    size_t shared = 0;
-    if (in_chunk == 0) {
-      key_offsets.push_back(static_cast<uint32_t>(first_keys.size()));
-      first_keys.append(key);
-    } else {
-      while (shared < prev.size() && shared < key.size() && prev[shared] == key[shared]) ++shared;
-    }
-    PutVarint64(&raw, shared);
-    PutVarint64(&raw, key.size() - shared);
-    raw.append(key, shared);
-    PutLengthPrefixed(&raw, entries[i].second);
-    prev = key;
-    ++in_chunk;
-  }
-  flush();
-  ZSTD_freeCCtx(cctx);
-  const uint64_t dict_len = out->size() - start;
-  const uint32_t num_chunks = static_cast<uint32_t>(chunk_offsets.size());
-  chunk_offsets.push_back(static_cast<uint32_t>(dict_len));
-  key_offsets.push_back(static_cast<uint32_t>(first_keys.size()));
-  const size_t checked_at = out->size();
-  for (uint32_t o : chunk_offsets) PutFixed32(out, o);
-  for (uint32_t r : chunk_raw) PutFixed32(out, r);
-  for (uint32_t c : chunk_crcs) PutFixed32(out, c);
-  for (uint32_t o : key_offsets) PutFixed32(out, o);
-  out->append(first_keys);
-  const size_t fields_at = out->size();
-  PutVarint64(out, field_names_.size());
-  for (const std::string& f : field_names_) PutLengthPrefixed(out, f);
-  const size_t fields_len = out->size() - fields_at;
-  const size_t checked_len = out->size() - checked_at;
-  // Block filters.
-  const size_t bloom_start = out->size();
-  std::vector<uint32_t> bloom_offsets;
+  std::vector<std::string> filters(num_blocks_);
   for (uint32_t b = 0; b < num_blocks_; ++b) {
-    bloom_offsets.push_back(static_cast<uint32_t>(out->size() - bloom_start));
-    const size_t bytes = internal::BloomBytesFor(tail_hashes[b].size());
-    const size_t at = out->size();
-    out->resize(at + bytes, '\0');
-    for (uint64_t h : tail_hashes[b]) internal::BloomInsert(h, out->data() + at, bytes);
+    filters[b].resize(internal::BloomBytesFor(tail_hashes[b].size()), '\0');
+    for (uint64_t h : tail_hashes[b])
+      internal::BloomInsert(h, filters[b].data(), filters[b].size());
   }
-  const uint64_t bloom_len = out->size() - bloom_start;
-  bloom_offsets.push_back(static_cast<uint32_t>(bloom_len));
-  const uint32_t bloom_crc = Crc32c(std::string_view(out->data() + bloom_start, bloom_len));
-  const size_t bloom_offsets_at = out->size();
-  for (uint32_t o : bloom_offsets) PutFixed32(out, o);
-  // Header.
-  const size_t h = out->size();
-  out->append(kIndexMagic, 4);
-  PutFixed32(out, kIndexFormatVersion);
-  PutFixed64(out, entries.size());
-  PutFixed32(out, num_chunks);
-  PutFixed32(out, num_blocks_);
-  PutFixed64(out, dict_len);
-  PutFixed64(out, first_keys.size());
-  PutFixed32(out, static_cast<uint32_t>(fields_len));
-  PutFixed64(out, bloom_len);
-  PutFixed32(out, bloom_crc);
-  uint32_t crc = Crc32c(std::string_view(out->data() + h, kIndexHeaderSize - 4));
-  crc = Crc32cExtend(crc, out->data() + checked_at, checked_len);
-  crc = Crc32cExtend(crc, out->data() + bloom_offsets_at, 4 * bloom_offsets.size());
-  PutFixed32(out, crc);
+  internal::WriteIndexSection(entries, field_names_, filters, out);
   return true;
 }
 

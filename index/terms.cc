@@ -63,6 +63,12 @@ void PutField(std::string* k, uint16_t field) {
 }
 }  // namespace
 
+bool IsTailCandidate(std::string_view term) {
+  int digits = 0;
+  for (char c : term) digits += c >= '0' && c <= '9';
+  return digits >= kTailDigits;
+}
+
 std::string TokenKey(std::string_view token, uint16_t field) {
   std::string k;
   k.reserve(token.size() + 4);

@@ -19,6 +19,13 @@
 namespace lode::index {
 
 inline constexpr size_t kMaxValueBytes = 64;
+// The field number of 't' keys a merge adds for tail terms of one input found in another's
+// dictionary: the term may be in any text field of the listed blocks (row counts unknown).
+inline constexpr uint16_t kAnyField = 0xFFFF;
+// Tokens with at least this many digits (numbers, ids) that occur in a single block of a
+// segment go to that block's filter instead of the dictionary.
+inline constexpr int kTailDigits = 4;
+bool IsTailCandidate(std::string_view term);
 inline constexpr size_t kTailPrefixBytes = 3;
 inline constexpr std::string_view kMessageField = "_msg";
 

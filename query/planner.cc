@@ -318,10 +318,23 @@ class PlanEval {
       absl::Status s = ix_->ScanPrefix(index::TokenKeyPrefix(term),
                                        [&](std::string_view key, const auto& posting) {
                                          const uint16_t f = index::FieldOfTokenKey(key);
-                                         if (f >= nf) return true;
                                          found = true;
-                                         for (const auto& e : posting)
-                                           per_field[f][e.block] = e.rows;
+                                         if (f == index::kAnyField) {
+                                           // A merge added blocks where the term may be a
+                                           // tail term, in any field.
+                                           for (const auto& e : posting) {
+                                             for (size_t g = 0; g < nf; ++g) {
+                                               if (per_field[g][e.block] == 0) {
+                                                 per_field[g][e.block] = -1;
+                                               }
+                                             }
+                                           }
+                                           return true;
+                                         }
+                                         if (f >= nf) return true;
+                                         for (const auto& e : posting) {
+                                           per_field[f][e.block] = e.rows > 0 ? e.rows : -1;
+                                         }
                                          return true;
                                        });
       if (!s.ok()) {
@@ -367,6 +380,12 @@ class PlanEval {
               return false;
             }
             const uint16_t f = index::FieldOfTokenKey(key);
+            if (f == index::kAnyField) {
+              for (const auto& e : posting) {
+                for (size_t g = 0; g < nf; ++g) per_field[g][e.block] = -1;
+              }
+              return true;
+            }
             if (f >= nf) return true;
             for (const auto& e : posting) per_field[f][e.block] = -1;
             return true;
@@ -491,7 +510,7 @@ class PlanEval {
     if (!*p) return c;
     auto it = by_name_.find(field);
     const bool one_type = it != by_name_.end() && it->second.size() == 1;
-    for (const auto& e : **p) c[e.block] = one_type ? e.rows : -1;
+    for (const auto& e : **p) c[e.block] = one_type && e.rows > 0 ? e.rows : -1;
     return c;
   }
 
@@ -517,7 +536,7 @@ class PlanEval {
         }
         if (*p) {
           found = true;
-          for (const auto& e : **p) c[e.block] = only_string ? e.rows : -1;
+          for (const auto& e : **p) c[e.block] = only_string && e.rows > 0 ? e.rows : -1;
         }
       }
       if (!found) {

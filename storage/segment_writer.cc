@@ -56,7 +56,12 @@ class Builder {
     return m;
   }
 
-  std::string Finish(const RecordBatch& batch, SegmentMeta* meta_out) {
+  // `block_ends`: the end row of each block (empty: every options.block_rows rows).
+  // `prebuilt_index`: the index section to write (from MergeSegmentIndexes) instead of
+  // building one; it must describe exactly these blocks.
+  std::string Finish(const RecordBatch& batch, SegmentMeta* meta_out,
+                     const std::vector<uint32_t>& block_ends = {},
+                     std::string_view prebuilt_index = {}) {
     const uint32_t n = static_cast<uint32_t>(batch.num_rows());
     const auto& cols = batch.columns();
     // Log data compresses several times over; start with room for a 4x ratio.
@@ -75,8 +80,10 @@ class Builder {
     const std::vector<uint32_t> no_refs;
     index::SegmentIndexBuilder index_builder(batch);
     const uint32_t step = std::clamp<uint32_t>(options_.block_rows, 1, kMaxBlockRows);
-    for (uint32_t b = 0; b < n; b += step) {
-      const uint32_t e = std::min(n, b + step);
+    const bool build = options_.build_index && prebuilt_index.empty();
+    size_t next_end = 0;
+    for (uint32_t b = 0, e = 0; b < n; b = e) {
+      e = block_ends.empty() ? std::min(n, b + step) : std::min(n, block_ends[next_end++]);
       BlockMeta block;
       block.num_rows = e - b;
       block.min_time = block.max_time = batch.time(b);
@@ -114,9 +121,13 @@ class Builder {
       meta_.min_time = std::min(meta_.min_time, block.min_time);
       meta_.max_time = std::max(meta_.max_time, block.max_time);
       meta_.blocks.push_back(std::move(block));
-      if (options_.build_index) index_builder.AddBlock(b, e);
+      if (build) index_builder.AddBlock(b, e);
     }
-    if (options_.build_index) {
+    if (!prebuilt_index.empty()) {
+      meta_.index_offset = out_.size();
+      out_.append(prebuilt_index);
+      meta_.index_len = prebuilt_index.size();
+    } else if (build) {
       const uint64_t at = out_.size();
       if (index_builder.Finish(&out_)) {
         meta_.index_offset = at;
@@ -189,6 +200,13 @@ std::string EncodeSegment(const RecordBatch& batch, const SegmentWriterOptions& 
                           SegmentMeta* meta) {
   Builder b(options);
   return b.Finish(batch, meta);
+}
+
+std::string EncodeSegmentBlocks(const RecordBatch& batch, const std::vector<uint32_t>& block_ends,
+                                std::string_view index, const SegmentWriterOptions& options,
+                                SegmentMeta* meta) {
+  Builder b(options);
+  return b.Finish(batch, meta, block_ends, index);
 }
 
 absl::Status WriteSegment(Env* env, const std::string& path, const RecordBatch& batch,

@@ -26,6 +26,15 @@ struct SegmentWriterOptions {
 std::string EncodeSegment(const RecordBatch& batch, const SegmentWriterOptions& options,
                           SegmentMeta* meta = nullptr);
 
+// Like EncodeSegment, with the given block boundaries (`block_ends[k]` is the end row of block
+// k; strictly increasing, the last == batch.num_rows(), each block <= kMaxBlockRows rows) and,
+// when `index` is not empty, that index section (which must describe exactly these blocks)
+// instead of one built from the rows. Compaction uses it to keep its inputs' blocks and merge
+// their indexes without tokenizing again.
+std::string EncodeSegmentBlocks(const RecordBatch& batch, const std::vector<uint32_t>& block_ends,
+                                std::string_view index, const SegmentWriterOptions& options,
+                                SegmentMeta* meta = nullptr);
+
 // Encodes `batch` (sorted by time) and writes it to `path` crash-safely (temp file, fsync,
 // rename, directory fsync). On success the segment is durable.
 absl::Status WriteSegment(Env* env, const std::string& path, const RecordBatch& batch,

@@ -456,7 +456,8 @@ ManifestData Store::CurrentManifest() {
 }
 
 absl::Status Store::WriteSegmentFile(const std::string& tenant, const RecordBatch& part,
-                                     SegmentEntry* entry) {
+                                     SegmentEntry* entry, const std::vector<uint32_t>& block_ends,
+                                     std::string_view index) {
   uint64_t id;
   {
     absl::MutexLock l(&mu_);
@@ -469,7 +470,9 @@ absl::Status Store::WriteSegmentFile(const std::string& tenant, const RecordBatc
   std::snprintf(name, sizeof(name), "%016llx", static_cast<unsigned long long>(id));
   const std::string file = StrCat(name, kSegmentSuffix);
   SegmentMeta meta;
-  std::string bytes = EncodeSegment(part, options_.segment, &meta);
+  std::string bytes = block_ends.empty()
+                          ? EncodeSegment(part, options_.segment, &meta)
+                          : EncodeSegmentBlocks(part, block_ends, index, options_.segment, &meta);
   RETURN_IF_ERROR(WriteFileAtomically(env_, JoinPath(pdir, file), bytes));
   entry->tenant = tenant;
   entry->path = StrCat("t=", tenant, "/d=", UtcDayString(day * kNanosPerDay), "/", file);

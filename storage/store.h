@@ -254,7 +254,8 @@ class Store {
   void LeaveQueue(size_t n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Encodes and writes one segment for `part` (sorted, one day); fills `entry`.
   absl::Status WriteSegmentFile(const std::string& tenant, const RecordBatch& part,
-                                SegmentEntry* entry);
+                                SegmentEntry* entry, const std::vector<uint32_t>& block_ends = {},
+                                std::string_view index = {});
   // Writes immutable_ as segments and a manifest whose WAL checkpoint is `checkpoint`.
   absl::Status FlushImmutable(uint64_t checkpoint);
   bool FlushDue() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "common/time_util.h"
+#include "index/segment_index_merger.h"
 #include "storage/store.h"
 
 namespace lode::storage {
@@ -172,10 +173,33 @@ absl::Status Store::MergeGroup(const SegmentList& group, CompactionResult* resul
       AppendBatch(block, &all);
     }
   }
-  // Inputs overlap in time (each flush covers its own stretch; late records): sort.
-  if (!std::is_sorted(all.times().begin(), all.times().end())) all = all.Select(all.TimeOrder());
   SegmentEntry merged;
-  RETURN_IF_ERROR(WriteSegmentFile(inputs[0]->entry().tenant, all, &merged));
+  if (!std::is_sorted(all.times().begin(), all.times().end())) {
+    // Inputs overlap in time (late records): sort, new blocks, index built from the rows.
+    all = all.Select(all.TimeOrder());
+    RETURN_IF_ERROR(WriteSegmentFile(inputs[0]->entry().tenant, all, &merged));
+  } else {
+    // In time order already: keep the inputs' blocks when they are large, and merge their
+    // indexes instead of tokenizing everything again (index/segment_index_merger.h).
+    std::vector<uint32_t> block_ends;
+    std::vector<const index::SegmentIndex*> indexes;
+    uint32_t rows = 0;
+    for (const auto& r : readers) {
+      for (const BlockMeta& bm : r->meta().blocks) block_ends.push_back(rows += bm.num_rows);
+      indexes.push_back(r->index());
+    }
+    const bool large_blocks =
+        all.num_rows() >= uint64_t{block_ends.size()} * options_.segment.block_rows / 2;
+    const bool all_indexed =
+        std::all_of(indexes.begin(), indexes.end(), [](const auto* ix) { return ix != nullptr; });
+    std::string index;
+    if (large_blocks && all_indexed && options_.segment.build_index &&
+        index::MergeSegmentIndexes(indexes, &index).ok()) {
+      RETURN_IF_ERROR(WriteSegmentFile(inputs[0]->entry().tenant, all, &merged, block_ends, index));
+    } else {
+      RETURN_IF_ERROR(WriteSegmentFile(inputs[0]->entry().tenant, all, &merged));
+    }
+  }
   const uint64_t written = merged.bytes;
   RETURN_IF_ERROR(ReplaceSegments(inputs, {std::move(merged)}, [&](ManifestCounters* c) {
     c->compactions++;
