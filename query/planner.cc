@@ -32,6 +32,29 @@ std::string Folded(std::string_view s) {
 
 std::string Quote(std::string_view s) { return StrCat("\"", s, "\""); }
 
+// Whether a pattern turns on case-insensitive matching somewhere: `(?i)`, `(?si:...)`, ...
+bool FoldsCase(std::string_view pattern) {
+  for (size_t i = 0; i + 2 < pattern.size(); ++i) {
+    if (pattern[i] != '(' || pattern[i + 1] != '?') continue;
+    for (size_t j = i + 2; j < pattern.size(); ++j) {
+      const char c = pattern[j];
+      if (c == 'i') return true;
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) break;  // '-', ':', ')', ...
+    }
+  }
+  return false;
+}
+
+// Under (?i) RE2 also matches `k` to U+212A (Kelvin sign) and `s` to U+017F (long s), which the
+// index, folding ASCII only, stores as other bytes: terms with those letters cannot narrow.
+void DropNonAsciiFolds(index::NeedleTerms* t) {
+  auto has_ks = [](std::string_view s) { return s.find_first_of("ks") != std::string_view::npos; };
+  std::erase_if(t->exact, [&](const std::string& e) { return has_ks(e); });
+  const size_t cut = t->partial.find_first_of("ks");
+  if (cut != std::string::npos) t->partial.resize(cut);
+  if (t->partial.size() < index::kTailPrefixBytes) t->partial.clear();
+}
+
 std::string DescribeTerms(const index::NeedleTerms& t) {
   std::string out;
   for (const std::string& e : t.exact) StrAppend(&out, out.empty() ? "" : " AND ", Quote(e));
@@ -122,7 +145,12 @@ std::unique_ptr<Planner::Compiled::PNode> Planner::Compiled::Lower(const Node& n
       std::vector<std::string> atoms;
       p->regex->Compile(&atoms);
       if (atoms.empty()) p->regex_unfiltered = true;
-      for (const std::string& a : atoms) p->atoms.push_back(index::TermsOfAtom(a));
+      const bool fold = FoldsCase(n.text);
+      for (const std::string& a : atoms) {
+        index::NeedleTerms t = index::TermsOfAtom(a);
+        if (fold) DropNonAsciiFolds(&t);
+        p->atoms.push_back(std::move(t));
+      }
       break;
     }
     case NodeKind::kTimeRange:
@@ -315,28 +343,28 @@ class PlanEval {
     for (const std::string& term : t.exact) {
       std::vector<Counts> per_field(nf, Counts(nb_, 0));
       bool found = false;
-      absl::Status s = ix_->ScanPrefix(index::TokenKeyPrefix(term),
-                                       [&](std::string_view key, const auto& posting) {
-                                         const uint16_t f = index::FieldOfTokenKey(key);
-                                         found = true;
-                                         if (f == index::kAnyField) {
-                                           // A merge added blocks where the term may be a
-                                           // tail term, in any field.
-                                           for (const auto& e : posting) {
-                                             for (size_t g = 0; g < nf; ++g) {
-                                               if (per_field[g][e.block] == 0) {
-                                                 per_field[g][e.block] = -1;
-                                               }
-                                             }
-                                           }
-                                           return true;
-                                         }
-                                         if (f >= nf) return true;
-                                         for (const auto& e : posting) {
-                                           per_field[f][e.block] = e.rows > 0 ? e.rows : -1;
-                                         }
-                                         return true;
-                                       });
+      absl::Status s = ix_->ScanPrefix(
+          index::TokenKeyPrefix(term), [&](std::string_view key, const auto& posting) {
+            const uint16_t f = index::FieldOfTokenKey(key);
+            found = true;
+            if (f == index::kAnyField) {
+              // A merge added blocks where the term may be a
+              // tail term, in any field.
+              for (const auto& e : posting) {
+                for (size_t g = 0; g < nf; ++g) {
+                  if (per_field[g][e.block] == 0) {
+                    per_field[g][e.block] = -1;
+                  }
+                }
+              }
+              return true;
+            }
+            if (f >= nf) return true;
+            for (const auto& e : posting) {
+              per_field[f][e.block] = e.rows > 0 ? int64_t{e.rows} : int64_t{-1};
+            }
+            return true;
+          });
       if (!s.ok()) {
         IndexFailed(s);
         return Unknown();
@@ -510,7 +538,7 @@ class PlanEval {
     if (!*p) return c;
     auto it = by_name_.find(field);
     const bool one_type = it != by_name_.end() && it->second.size() == 1;
-    for (const auto& e : **p) c[e.block] = one_type && e.rows > 0 ? e.rows : -1;
+    for (const auto& e : **p) c[e.block] = one_type && e.rows > 0 ? int64_t{e.rows} : int64_t{-1};
     return c;
   }
 
@@ -536,7 +564,8 @@ class PlanEval {
         }
         if (*p) {
           found = true;
-          for (const auto& e : **p) c[e.block] = only_string && e.rows > 0 ? e.rows : -1;
+          for (const auto& e : **p)
+            c[e.block] = only_string && e.rows > 0 ? int64_t{e.rows} : int64_t{-1};
         }
       }
       if (!found) {
