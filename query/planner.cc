@@ -82,9 +82,38 @@ struct Planner::Compiled {
     bool regex_unfiltered = false;          // no atoms: every block is read
   };
   std::unique_ptr<PNode> root;
+  bool skeleton_ok = true;
 
   static std::unique_ptr<PNode> Lower(const Node& n);
+  // Whether every part of the filter that reads the message is fine with skeletons.
+  static bool SkeletonOk(const Node& n);
 };
+
+bool Planner::Compiled::SkeletonOk(const Node& n) {
+  auto digit_free = [](std::string_view t) {
+    return t.find_first_of("0123456789") == std::string_view::npos;
+  };
+  switch (n.kind) {
+    case NodeKind::kAnd:
+    case NodeKind::kOr:
+    case NodeKind::kNot:
+      for (const auto& c : n.children) {
+        if (!SkeletonOk(*c)) return false;
+      }
+      return true;
+    case NodeKind::kWord:
+    case NodeKind::kPhrase:
+      return digit_free(n.text);
+    case NodeKind::kPrefix:
+      return n.field.empty() ? digit_free(n.text) : n.field != kMsg;
+    case NodeKind::kRegex:
+      return !(n.field.empty() || n.field == kMsg);
+    case NodeKind::kFieldEquals:
+      return n.field != kMsg;
+    default:
+      return true;
+  }
+}
 
 std::unique_ptr<Planner::Compiled::PNode> Planner::Compiled::Lower(const Node& n) {
   auto p = std::make_unique<PNode>();
@@ -639,6 +668,7 @@ class PlanEval {
 
 Planner::Planner(const Node& root) : c_(std::make_unique<Compiled>()) {
   c_->root = Compiled::Lower(root);
+  c_->skeleton_ok = Compiled::SkeletonOk(root);
 }
 Planner::~Planner() = default;
 Planner::Planner(Planner&&) noexcept = default;
@@ -662,6 +692,7 @@ BlockPlan Planner::Plan(const storage::BlockSource& source, int64_t from, int64_
     }
   }
   eval.Finish();
+  plan.message_skeleton = c_->skeleton_ok;
   return plan;
 }
 

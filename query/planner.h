@@ -42,6 +42,9 @@ struct BlockPlan {
   // column (a source without an index, or a term that can be anywhere).
   std::vector<uint32_t> columns;
   bool all_columns = false;
+  // The filter reads the message only through words, phrases and prefixes without digits, so
+  // it may run on message skeletons (storage/internal/template_codec.h) instead of messages.
+  bool message_skeleton = false;
   // Why the index could not be used, when it could not (for warnings and --explain).
   std::string index_note;
 };

@@ -154,6 +154,18 @@ void QueryCursor::EnterSegment() {
     }
   }
   if (!plan_.index_note.empty()) index_notes_.push_back(plan_.index_note);
+  if (plan_.all_columns) {
+    filter_columns_.insert("(all)");
+  } else {
+    for (uint32_t c : plan_.columns) {
+      if (c == storage::kMessageColumnId) {
+        filter_columns_.insert(plan_.message_skeleton ? "_msg (skeletons)" : "_msg");
+      } else if (c >= storage::kFirstFieldColumnId &&
+                 c - storage::kFirstFieldColumnId < src.meta().fields.size()) {
+        filter_columns_.insert(src.meta().fields[c - storage::kFirstFieldColumnId].name);
+      }
+    }
+  }
   // Segments are written in time order, but nothing here relies on it: the newest time in
   // blocks [0, b] that the plan keeps bounds what the unread part of the segment can hold.
   int64_t m = std::numeric_limits<int64_t>::min();
@@ -194,7 +206,9 @@ bool QueryCursor::ReadForFilter(size_t b, bool all_columns) {
     for (const storage::ChunkMeta& c : bm.chunks) stats_.bytes_decompressed += c.raw_len;
   } else {
     const std::vector<uint32_t>& cols = options_.fields ? output_columns_ : plan_.columns;
-    s = seg.ReadBlock(b, cols, &block_);
+    // Skeletons serve the filter; printed messages must be real.
+    const bool skeleton = plan_.message_skeleton && !options_.fields;
+    s = seg.ReadBlock(b, cols, &block_, skeleton);
     for (const storage::ChunkMeta& c : bm.chunks) {
       if (c.column_id == storage::kTimeColumnId ||
           std::binary_search(cols.begin(), cols.end(), c.column_id)) {
@@ -367,6 +381,7 @@ uint64_t QueryCursor::Count() {
     size_t seg;
     size_t block;
     std::shared_ptr<const std::vector<uint32_t>> columns;  // null: every column
+    bool skeleton;
   };
   std::vector<Task> tasks;
   for (bool first = true; seg_ < segments_.size() && !OverLimits(); ++seg_, first = false) {
@@ -384,7 +399,7 @@ uint64_t QueryCursor::Count() {
         total += plan_.rows[b];
         ++stats_.blocks_counted;
       } else {
-        tasks.push_back({seg_, b, columns});
+        tasks.push_back({seg_, b, columns, plan_.message_skeleton});
       }
     }
   }
@@ -412,8 +427,8 @@ uint64_t QueryCursor::Count() {
       const storage::BlockMeta& bm = seg.meta().blocks[t.block];
       const RecordBatch* in = seg.PeekBlock(t.block);
       if (in == nullptr) {
-        absl::Status s =
-            t.columns ? seg.ReadBlock(t.block, *t.columns, &block) : seg.ReadBlock(t.block, &block);
+        absl::Status s = t.columns ? seg.ReadBlock(t.block, *t.columns, &block, t.skeleton)
+                                   : seg.ReadBlock(t.block, &block);
         for (const storage::ChunkMeta& c : bm.chunks) {
           if (!t.columns || c.column_id == storage::kTimeColumnId ||
               std::binary_search(t.columns->begin(), t.columns->end(), c.column_id)) {
@@ -468,7 +483,10 @@ std::string QueryCursor::Explain() const {
   const SearchStats& s = stats_;
   std::string plan = planner_ ? planner_->Describe() : "no index planning\n";
   for (const std::string& n : index_notes_) StrAppend(&plan, "note: ", n, "\n");
-  return StrCat("plan:\n", plan, "partitions: ", s.partitions, "\n", "segments: ", s.segments, " (",
+  std::string cols;
+  for (const std::string& c : filter_columns_) StrAppend(&cols, cols.empty() ? "" : ", ", c);
+  return StrCat("plan:\n", plan, "columns read to filter: ", cols.empty() ? "none" : cols, "\n",
+                "partitions: ", s.partitions, "\n", "segments: ", s.segments, " (",
                 s.segments_skipped, " skipped)\n", "blocks: ", s.blocks_considered, " considered, ",
                 s.blocks_read, " read, ", s.blocks_skipped, " skipped, ", s.blocks_counted,
                 " counted from the index\n", "rows scanned: ", s.rows_scanned, "\n",

@@ -21,6 +21,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -147,6 +148,7 @@ class QueryCursor {
   BlockPlan plan_;                        // of the current segment
   std::vector<uint32_t> output_columns_;  // filter columns plus options_.fields, when projected
   std::vector<std::string> index_notes_;
+  std::set<std::string> filter_columns_;  // names of the columns the plans decode, for Explain
 
   RecordBatch block_;
   Selection sel_;

@@ -221,16 +221,16 @@ absl::Status SegmentReader::ReadBlock(size_t i, RecordBatch* out) const {
 }
 
 absl::Status SegmentReader::ReadBlock(size_t i, const std::vector<uint32_t>& column_ids,
-                                      RecordBatch* out) const {
+                                      RecordBatch* out, bool message_skeleton) const {
   std::vector<bool> wanted(kFirstFieldColumnId + meta_.fields.size(), false);
   for (uint32_t id : column_ids) {
     if (id < wanted.size()) wanted[id] = true;
   }
-  return DecodeBlock(i, &wanted, out);
+  return DecodeBlock(i, &wanted, out, message_skeleton);
 }
 
-absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wanted,
-                                        RecordBatch* out) const {
+absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wanted, RecordBatch* out,
+                                        bool message_skeleton) const {
   out->Clear();
   if (i >= meta_.blocks.size()) return absl::OutOfRangeError("block index");
   const BlockMeta& bm = meta_.blocks[i];
@@ -246,6 +246,8 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
   for (size_t k = 0; k < nchunks; ++k) {
     if (k == 0 || is_wanted(bm.chunks[k].column_id)) {
       decode[k] = true;
+      // A skeleton needs no numbers, so none of the columns the message takes them from.
+      if (k == 1 && message_skeleton) continue;
       for (uint32_t ref : bm.chunks[k].refs) decode[chunk_of[ref]] = true;
     }
   }
@@ -309,7 +311,7 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
     RETURN_IF_ERROR(ReadChunk(i, c, &buf));
     internal::StreamReader r(buf.streams);
     refs.Allow(&c.refs);
-    if (!internal::DecodeMessageChunk(&r, rows, &refs, out->mutable_messages())) {
+    if (!internal::DecodeMessageChunk(&r, rows, &refs, out->mutable_messages(), message_skeleton)) {
       return bad("message column corrupt");
     }
   } else {

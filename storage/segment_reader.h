@@ -41,7 +41,11 @@ class SegmentReader {
   // kFirstFieldColumnId + i for field i of meta().fields; unknown ids are ignored). Times are
   // always decoded; without kMessageColumnId every message is empty. Columns the wanted ones are
   // encoded against are decoded too, but not put into `out`.
-  absl::Status ReadBlock(size_t i, const std::vector<uint32_t>& column_ids, RecordBatch* out) const;
+  // With `message_skeleton`, template-encoded messages come out as their skeletons (numbers
+  // printed as "0"; storage/internal/template_codec.h): enough for searches without digits, and
+  // much cheaper.
+  absl::Status ReadBlock(size_t i, const std::vector<uint32_t>& column_ids, RecordBatch* out,
+                         bool message_skeleton = false) const;
 
   // For tools: the name of the encoding that chunk `chunk` of block `block` uses (see
   // internal::ChunkEncodingName). DataLoss when the chunk is corrupt.
@@ -60,7 +64,8 @@ class SegmentReader {
   };
   absl::Status ReadChunk(size_t block, const ChunkMeta& c, ChunkBuffers* buf) const;
   // `wanted` is indexed by column id; nullptr means every column.
-  absl::Status DecodeBlock(size_t i, const std::vector<bool>* wanted, RecordBatch* out) const;
+  absl::Status DecodeBlock(size_t i, const std::vector<bool>* wanted, RecordBatch* out,
+                           bool message_skeleton = false) const;
 
   std::string path_;
   std::unique_ptr<RandomAccessFile> file_;

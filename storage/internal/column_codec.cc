@@ -20,7 +20,10 @@ void EncodeMessageChunk(const StringData& data, size_t begin, size_t end, BlockR
   EncodeStringValues(data, begin, end, rows.data(), refs, w);
 }
 
-bool DecodeMessageChunk(StreamReader* r, size_t n, BlockRefs* refs, StringData* out) {
+bool DecodeMessageChunk(StreamReader* r, size_t n, BlockRefs* refs, StringData* out,
+                        bool skeleton) {
+  // A skeleton leaves the number streams unread, so the chunk is not read to its end.
+  if (skeleton) return DecodeStringValues(r, n, nullptr, refs, out, true);
   return DecodeStringValues(r, n, nullptr, refs, out) && r->Finish();
 }
 

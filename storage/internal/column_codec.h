@@ -37,7 +37,9 @@ bool DecodeTimeChunk(StreamReader* r, size_t n, std::vector<int64_t>* out);
 // block's referenceable columns and records those used.
 void EncodeMessageChunk(const StringData& data, size_t begin, size_t end, BlockRefs* refs,
                         StreamWriter* w);
-bool DecodeMessageChunk(StreamReader* r, size_t n, BlockRefs* refs, StringData* out);
+// With `skeleton`, template-encoded messages come out as their skeletons (template_codec.h).
+bool DecodeMessageChunk(StreamReader* r, size_t n, BlockRefs* refs, StringData* out,
+                        bool skeleton = false);
 
 // A field column: presence and values of entries [lo, hi) of `c`, whose rows lie in
 // [row_base, row_base + block_rows).

@@ -224,7 +224,7 @@ void EncodeStringValues(const StringData& data, size_t begin, size_t end, const 
 }
 
 bool DecodeStringValues(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs* refs,
-                        StringData* out) {
+                        StringData* out, bool skeleton) {
   Decoder* m = r->main();
   uint8_t enc;
   if (!m->GetByte(&enc)) return false;
@@ -232,7 +232,7 @@ bool DecodeStringValues(StreamReader* r, size_t n, const uint32_t* rows, BlockRe
     case Encoding::kStringPlain:
       return GetStringList(r, n, out);
     case Encoding::kStringTemplate:
-      return DecodeTemplates(r, n, rows, refs, out);
+      return skeleton ? DecodeTemplateSkeletons(r, n, out) : DecodeTemplates(r, n, rows, refs, out);
     case Encoding::kStringCopy: {
       uint64_t id;
       if (!m->GetVarint64(&id) || refs == nullptr || id > UINT32_MAX ||

@@ -31,7 +31,8 @@ bool GetStringList(StreamReader* r, size_t k, StringData* out);
 // offers columns to reference and records the ones used; may be null).
 void EncodeStringValues(const StringData& data, size_t begin, size_t end, const uint32_t* rows,
                         BlockRefs* refs, StreamWriter* w);
+// With `skeleton`, template-encoded values come out as their skeletons (template_codec.h).
 bool DecodeStringValues(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs* refs,
-                        StringData* out);
+                        StringData* out, bool skeleton = false);
 
 }  // namespace lode::storage::internal

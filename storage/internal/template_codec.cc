@@ -281,6 +281,38 @@ bool TryEncodeTemplates(const StringData& data, size_t begin, size_t end, const 
   return true;
 }
 
+bool DecodeTemplateSkeletons(StreamReader* r, size_t n, StringData* out) {
+  Decoder* m = r->main();
+  uint64_t k;
+  if (!m->GetVarint64(&k) || k > n || (n > 0 && k == 0)) return false;
+  StringData dict;
+  if (!GetStringList(r, k, &dict)) return false;
+  std::vector<int64_t> id_of(n);
+  if (!DecodeInts(r, n, id_of.data())) return false;
+  std::vector<std::string> skeleton(k);
+  for (size_t t = 0; t < k; ++t) {
+    const std::string_view tp = dict.Get(t);
+    std::string& sk = skeleton[t];
+    for (size_t i = 0; i < tp.size(); ++i) {
+      const char c = tp[i];
+      if (c == kVarPlain || c == kVarPadded) {
+        if (c == kVarPadded && ++i >= tp.size()) return false;
+        sk.push_back('0');
+      } else if (c == kEscape) {
+        if (++i >= tp.size()) return false;
+        sk.push_back(tp[i]);
+      } else {
+        sk.push_back(c);
+      }
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (id_of[i] < 0 || static_cast<uint64_t>(id_of[i]) >= k) return false;
+    out->Append(skeleton[static_cast<size_t>(id_of[i])]);
+  }
+  return true;
+}
+
 bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs* refs,
                      StringData* out) {
   Decoder* m = r->main();

@@ -35,4 +35,11 @@ bool TryEncodeTemplates(const StringData& data, size_t begin, size_t end, const 
 bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs* refs,
                      StringData* out);
 
+// Decodes only each value's template, with every number printed as "0": the "skeleton" of the
+// value. A text without digits occurs in a value, at the same token boundaries, exactly when it
+// occurs in its skeleton (numbers are digits only, and digits are token characters), so word
+// and phrase searches without digits can run on skeletons without printing any number. Leaves
+// the number streams unread.
+bool DecodeTemplateSkeletons(StreamReader* r, size_t n, StringData* out);
+
 }  // namespace lode::storage::internal

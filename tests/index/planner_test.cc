@@ -36,9 +36,9 @@ class ReaderSource final : public storage::BlockSource {
   absl::Status ReadBlock(size_t i, RecordBatch* out) const override {
     return r_->ReadBlock(i, out);
   }
-  absl::Status ReadBlock(size_t i, const std::vector<uint32_t>& cols,
-                         RecordBatch* out) const override {
-    return r_->ReadBlock(i, cols, out);
+  absl::Status ReadBlock(size_t i, const std::vector<uint32_t>& cols, RecordBatch* out,
+                         bool message_skeleton = false) const override {
+    return r_->ReadBlock(i, cols, out, message_skeleton);
   }
   const index::SegmentIndex* index() const override { return r_->index(); }
 
