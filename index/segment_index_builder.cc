@@ -1,6 +1,7 @@
 #include "index/segment_index_builder.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include <zstd.h>
@@ -15,9 +16,27 @@
 
 namespace lode::index {
 
+std::string_view SegmentIndexBuilder::Arena::Copy(std::string_view s) {
+  if (s.size() > left_) {
+    const size_t n = std::max<size_t>(s.size(), size_t{1} << 20);
+    chunks_.push_back(std::make_unique<char[]>(n));
+    next_ = chunks_.back().get();
+    left_ = n;
+  }
+  std::memcpy(next_, s.data(), s.size());
+  std::string_view out(next_, s.size());
+  next_ += s.size();
+  left_ -= s.size();
+  return out;
+}
+
 void SegmentIndexBuilder::TermTable::Add(std::string_view term, uint32_t field, uint32_t block,
                                          uint32_t rows) {
-  auto [it, inserted] = ids.try_emplace(term, static_cast<uint32_t>(total.size()));
+  auto it = ids.find(term);
+  const bool inserted = it == ids.end();
+  if (inserted) {
+    it = ids.emplace(arena.Copy(term), static_cast<uint32_t>(total.size())).first;
+  }
   const uint32_t id = it->second;
   const uint32_t p = static_cast<uint32_t>(posts.size());
   posts.push_back({field, block, rows, UINT32_MAX});
@@ -60,7 +79,16 @@ void SegmentIndexBuilder::IndexText(uint32_t field, std::string_view folded, con
     });
     begin = end;
   }
-  for (const auto& [term, local] : local_) tokens_.Add(term, field, num_blocks_, local.rows);
+  for (const auto& [term, local] : local_) {
+    if (!IsTailCandidate(term)) {
+      tokens_.Add(term, field, num_blocks_, local.rows);
+      continue;
+    }
+    const uint64_t h = Hash64(term);
+    auto [it, inserted] = seen_.try_emplace(h, num_blocks_);
+    if (!inserted && it->second != num_blocks_) it->second = kSeveralBlocks;
+    id_terms_.push_back({ids_arena_.Copy(term), h, field, num_blocks_, local.rows});
+  }
 }
 
 void SegmentIndexBuilder::AddBlock(uint32_t lo, uint32_t hi) {
@@ -75,7 +103,7 @@ void SegmentIndexBuilder::AddBlock(uint32_t lo, uint32_t hi) {
     IndexText(0, folded_, m.ends().data() + lo, base, nullptr, lo, hi - lo);
   }
   const auto& cols = batch_.columns();
-  absl::flat_hash_map<std::string_view, uint32_t, StringHash, StringEq> value_rows;
+  absl::flat_hash_map<std::string_view, uint32_t, TermHash, TermEq> value_rows;
   for (size_t i = 0; i < cols.size(); ++i) {
     const Column& c = cols[i];
     const size_t a = std::lower_bound(c.rows.begin(), c.rows.end(), lo) - c.rows.begin();
@@ -116,6 +144,16 @@ bool SegmentIndexBuilder::Finish(std::string* out) {
   std::vector<std::pair<std::string, std::string>> entries;
   std::vector<std::vector<uint64_t>> tail_hashes(num_blocks_);
   absl::flat_hash_map<std::string, std::vector<PostingEntry>, StringHash, StringEq> tail_prefixes;
+  // Ids: those seen in several blocks join the other terms (in block order, so their postings
+  // stay sorted); the others go straight to their block's filter.
+  for (const IdTerm& t : id_terms_) {
+    if (seen_[t.hash] == kSeveralBlocks) {
+      tokens_.Add(t.term, t.field, t.block, t.rows);
+    } else {
+      tail_hashes[t.block].push_back(t.hash);
+      tail_prefixes[TailPrefixKey(t.term)].push_back({t.block, 0});
+    }
+  }
   std::vector<PostingEntry> posting;
   // Tokens: a number or id (IsTailCandidate) found in one block only goes to that block's filter
   // (whatever fields it is in: one probe per block keeps false positives at the filter's

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,7 @@
 
 #include "common/record_batch.h"
 #include "common/strings.h"
+#include "index/hash.h"
 #include "index/segment_index.h"
 
 namespace lode::index {
@@ -38,8 +40,28 @@ class SegmentIndexBuilder {
     uint32_t rows;
     uint32_t next;
   };
+  // Hash64 is several times faster than std::hash on short strings; this is the hot loop.
+  struct TermHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return Hash64(s); }
+  };
+  struct TermEq {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+  };
+  // Owns the bytes of the terms the tables hold (string_view keys point into it).
+  class Arena {
+   public:
+    std::string_view Copy(std::string_view s);
+
+   private:
+    std::vector<std::unique_ptr<char[]>> chunks_;
+    size_t left_ = 0;
+    char* next_ = nullptr;
+  };
   struct TermTable {
-    absl::flat_hash_map<std::string, uint32_t, StringHash, StringEq> ids;
+    Arena arena;
+    absl::flat_hash_map<std::string_view, uint32_t, TermHash, TermEq> ids;
     std::vector<uint32_t> total;  // (field, row) pairs with the term
     std::vector<uint32_t> head, tail;
     std::vector<Post> posts;
@@ -55,6 +77,22 @@ class SegmentIndexBuilder {
   void IndexText(uint32_t field, std::string_view folded, const uint64_t* ends, uint64_t base,
                  const uint32_t* rows, uint32_t first_row, size_t n);
 
+  // Numbers and ids (IsTailCandidate) wait here instead of in tokens_: most occur in one block
+  // only and end in that block's filter, so they never need a string-keyed table. `seen_`
+  // tells, by hash, whether one occurred in several blocks (then it goes to tokens_ at the
+  // end; a hash collision only sends a term to the dictionary, which is always correct).
+  struct IdTerm {
+    std::string_view term;  // in ids_arena_
+    uint64_t hash;
+    uint32_t field;
+    uint32_t block;
+    uint32_t rows;
+  };
+  static constexpr uint32_t kSeveralBlocks = UINT32_MAX;
+  Arena ids_arena_;
+  std::vector<IdTerm> id_terms_;
+  absl::flat_hash_map<uint64_t, uint32_t> seen_;  // hash -> the one block, or kSeveralBlocks
+
   const RecordBatch& batch_;
   std::vector<std::string> field_names_;  // by field number: 0 is the message
   std::vector<uint32_t> column_field_;    // batch column -> field number
@@ -62,7 +100,7 @@ class SegmentIndexBuilder {
   TermTable tokens_;
   TermTable values_;  // key: ValueKey(field, value)
   absl::flat_hash_map<std::string, std::vector<PostingEntry>, StringHash, StringEq> presence_;
-  absl::flat_hash_map<std::string_view, Local, StringHash, StringEq> local_;
+  absl::flat_hash_map<std::string_view, Local, TermHash, TermEq> local_;
   std::string folded_;
 };
 
