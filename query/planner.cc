@@ -79,17 +79,25 @@ struct Planner::Compiled {
     int64_t from_ns = 0, to_ns = 0;
     std::unique_ptr<re2::FilteredRE2> regex;
     std::vector<index::NeedleTerms> atoms;  // kRegex: the terms of each prefilter atom
+    std::vector<std::string> atom_text;     // kRegex: the atoms themselves (lower case)
+    bool folds_case = false;                // kRegex: (?i) somewhere
     bool regex_unfiltered = false;          // no atoms: every block is read
   };
   std::unique_ptr<PNode> root;
   bool skeleton_ok = true;
+  // With message regexes: which templates must be decoded in full.
+  std::shared_ptr<const storage::MessageExpandPredicate> expand;
 
   static std::unique_ptr<PNode> Lower(const Node& n);
-  // Whether every part of the filter that reads the message is fine with skeletons.
-  static bool SkeletonOk(const Node& n);
+  // Whether every part of the filter that reads the message is fine with skeletons; collects
+  // the message regexes, whose templates decide what must be decoded in full.
+  static bool SkeletonOk(const PNode& n, std::vector<const PNode*>* regexes);
 };
 
-bool Planner::Compiled::SkeletonOk(const Node& n) {
+bool MayMatchTemplate(const std::vector<const Planner::Compiled::PNode*>& regexes,
+                      std::string_view skeleton);
+
+bool Planner::Compiled::SkeletonOk(const PNode& n, std::vector<const PNode*>* regexes) {
   auto digit_free = [](std::string_view t) {
     return t.find_first_of("0123456789") == std::string_view::npos;
   };
@@ -98,7 +106,7 @@ bool Planner::Compiled::SkeletonOk(const Node& n) {
     case NodeKind::kOr:
     case NodeKind::kNot:
       for (const auto& c : n.children) {
-        if (!SkeletonOk(*c)) return false;
+        if (!SkeletonOk(*c, regexes)) return false;
       }
       return true;
     case NodeKind::kWord:
@@ -107,12 +115,44 @@ bool Planner::Compiled::SkeletonOk(const Node& n) {
     case NodeKind::kPrefix:
       return n.field.empty() ? digit_free(n.text) : n.field != kMsg;
     case NodeKind::kRegex:
-      return !(n.field.empty() || n.field == kMsg);
+      if (!(n.field.empty() || n.field == kMsg)) return true;
+      // A message regex with required literals: the templates that can hold them are decoded
+      // in full, the others stay skeletons (where the regex cannot match either).
+      if (n.regex == nullptr || n.regex_unfiltered) return false;
+      regexes->push_back(&n);
+      return true;
     case NodeKind::kFieldEquals:
       return n.field != kMsg;
     default:
       return true;
   }
+}
+
+// Whether a message of the template with this skeleton could match one of `regexes`: its
+// required literals are looked for in the skeleton. A literal with a digit, a non-ASCII byte,
+// or (under (?i)) a `k` or `s`, is taken as present.
+bool MayMatchTemplate(const std::vector<const Planner::Compiled::PNode*>& regexes,
+                      std::string_view skeleton) {
+  std::string lower(skeleton);
+  for (char& c : lower) c = index::FoldAscii(c);
+  std::vector<int> matched, potential;
+  for (const Planner::Compiled::PNode* r : regexes) {
+    matched.clear();
+    for (size_t a = 0; a < r->atom_text.size(); ++a) {
+      const std::string& atom = r->atom_text[a];
+      bool usable = true;
+      for (char c : atom) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((c >= '0' && c <= '9') || u >= 0x80 || (r->folds_case && (c == 'k' || c == 's'))) {
+          usable = false;
+        }
+      }
+      if (!usable || lower.find(atom) != std::string::npos) matched.push_back(static_cast<int>(a));
+    }
+    r->regex->AllPotentials(matched, &potential);
+    if (!potential.empty()) return true;
+  }
+  return false;
 }
 
 std::unique_ptr<Planner::Compiled::PNode> Planner::Compiled::Lower(const Node& n) {
@@ -175,6 +215,8 @@ std::unique_ptr<Planner::Compiled::PNode> Planner::Compiled::Lower(const Node& n
       p->regex->Compile(&atoms);
       if (atoms.empty()) p->regex_unfiltered = true;
       const bool fold = FoldsCase(n.text);
+      p->folds_case = fold;
+      p->atom_text = atoms;
       for (const std::string& a : atoms) {
         index::NeedleTerms t = index::TermsOfAtom(a);
         if (fold) DropNonAsciiFolds(&t);
@@ -668,7 +710,12 @@ class PlanEval {
 
 Planner::Planner(const Node& root) : c_(std::make_unique<Compiled>()) {
   c_->root = Compiled::Lower(root);
-  c_->skeleton_ok = Compiled::SkeletonOk(root);
+  std::vector<const Compiled::PNode*> regexes;
+  c_->skeleton_ok = Compiled::SkeletonOk(*c_->root, &regexes);
+  if (c_->skeleton_ok && !regexes.empty()) {
+    c_->expand = std::make_shared<const storage::MessageExpandPredicate>(
+        [regexes](std::string_view skeleton) { return MayMatchTemplate(regexes, skeleton); });
+  }
 }
 Planner::~Planner() = default;
 Planner::Planner(Planner&&) noexcept = default;
@@ -693,6 +740,7 @@ BlockPlan Planner::Plan(const storage::BlockSource& source, int64_t from, int64_
   }
   eval.Finish();
   plan.message_skeleton = c_->skeleton_ok;
+  plan.message_expand = c_->expand;
   return plan;
 }
 

@@ -45,6 +45,9 @@ struct BlockPlan {
   // The filter reads the message only through words, phrases and prefixes without digits, so
   // it may run on message skeletons (storage/internal/template_codec.h) instead of messages.
   bool message_skeleton = false;
+  // With message_skeleton: when set, the messages of templates it accepts must be decoded in
+  // full (the filter has message regexes); the others may stay skeletons.
+  std::shared_ptr<const storage::MessageExpandPredicate> message_expand;
   // Why the index could not be used, when it could not (for warnings and --explain).
   std::string index_note;
 };

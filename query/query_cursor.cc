@@ -208,7 +208,7 @@ bool QueryCursor::ReadForFilter(size_t b, bool all_columns) {
     const std::vector<uint32_t>& cols = options_.fields ? output_columns_ : plan_.columns;
     // Skeletons serve the filter; printed messages must be real.
     const bool skeleton = plan_.message_skeleton && !options_.fields;
-    s = seg.ReadBlock(b, cols, &block_, skeleton);
+    s = seg.ReadBlock(b, cols, &block_, skeleton, plan_.message_expand.get());
     for (const storage::ChunkMeta& c : bm.chunks) {
       if (c.column_id == storage::kTimeColumnId ||
           std::binary_search(cols.begin(), cols.end(), c.column_id)) {
@@ -382,6 +382,7 @@ uint64_t QueryCursor::Count() {
     size_t block;
     std::shared_ptr<const std::vector<uint32_t>> columns;  // null: every column
     bool skeleton;
+    std::shared_ptr<const storage::MessageExpandPredicate> expand;
   };
   std::vector<Task> tasks;
   for (bool first = true; seg_ < segments_.size() && !OverLimits(); ++seg_, first = false) {
@@ -399,7 +400,7 @@ uint64_t QueryCursor::Count() {
         total += plan_.rows[b];
         ++stats_.blocks_counted;
       } else {
-        tasks.push_back({seg_, b, columns, plan_.message_skeleton});
+        tasks.push_back({seg_, b, columns, plan_.message_skeleton, plan_.message_expand});
       }
     }
   }
@@ -427,8 +428,9 @@ uint64_t QueryCursor::Count() {
       const storage::BlockMeta& bm = seg.meta().blocks[t.block];
       const RecordBatch* in = seg.PeekBlock(t.block);
       if (in == nullptr) {
-        absl::Status s = t.columns ? seg.ReadBlock(t.block, *t.columns, &block, t.skeleton)
-                                   : seg.ReadBlock(t.block, &block);
+        absl::Status s =
+            t.columns ? seg.ReadBlock(t.block, *t.columns, &block, t.skeleton, t.expand.get())
+                      : seg.ReadBlock(t.block, &block);
         for (const storage::ChunkMeta& c : bm.chunks) {
           if (!t.columns || c.column_id == storage::kTimeColumnId ||
               std::binary_search(t.columns->begin(), t.columns->end(), c.column_id)) {

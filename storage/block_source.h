@@ -32,7 +32,8 @@ class BlockSource {
   // Decodes only the columns in `column_ids` of block `i`, messages as skeletons when asked
   // (see SegmentReader::ReadBlock); a source that cannot project decodes everything.
   virtual absl::Status ReadBlock(size_t i, const std::vector<uint32_t>& column_ids,
-                                 RecordBatch* out, bool message_skeleton = false) const {
+                                 RecordBatch* out, bool message_skeleton = false,
+                                 const MessageExpandPredicate* expand_if = nullptr) const {
     return ReadBlock(i, out);
   }
   // The source's inverted index, or nullptr when it has none (memtables, old or damaged

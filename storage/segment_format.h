@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/record_batch.h"
@@ -28,6 +30,11 @@ inline constexpr uint64_t kMaxChunkStringBytes = uint64_t{1} << 32;
 inline constexpr uint32_t kTimeColumnId = 0;
 inline constexpr uint32_t kMessageColumnId = 1;
 inline constexpr uint32_t kFirstFieldColumnId = 2;
+
+// Given a message template's skeleton (its text with every number written "0"), whether the
+// messages of that template must be decoded in full; the others may come out as skeletons
+// (SegmentReader::ReadBlock).
+using MessageExpandPredicate = std::function<bool(std::string_view skeleton)>;
 
 struct FieldSchema {
   std::string name;

@@ -221,16 +221,18 @@ absl::Status SegmentReader::ReadBlock(size_t i, RecordBatch* out) const {
 }
 
 absl::Status SegmentReader::ReadBlock(size_t i, const std::vector<uint32_t>& column_ids,
-                                      RecordBatch* out, bool message_skeleton) const {
+                                      RecordBatch* out, bool message_skeleton,
+                                      const MessageExpandPredicate* expand_if) const {
   std::vector<bool> wanted(kFirstFieldColumnId + meta_.fields.size(), false);
   for (uint32_t id : column_ids) {
     if (id < wanted.size()) wanted[id] = true;
   }
-  return DecodeBlock(i, &wanted, out, message_skeleton);
+  return DecodeBlock(i, &wanted, out, message_skeleton, expand_if);
 }
 
 absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wanted, RecordBatch* out,
-                                        bool message_skeleton) const {
+                                        bool message_skeleton,
+                                        const MessageExpandPredicate* expand_if) const {
   out->Clear();
   if (i >= meta_.blocks.size()) return absl::OutOfRangeError("block index");
   const BlockMeta& bm = meta_.blocks[i];
@@ -247,7 +249,7 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
     if (k == 0 || is_wanted(bm.chunks[k].column_id)) {
       decode[k] = true;
       // A skeleton needs no numbers, so none of the columns the message takes them from.
-      if (k == 1 && message_skeleton) continue;
+      if (k == 1 && message_skeleton && expand_if == nullptr) continue;
       for (uint32_t ref : bm.chunks[k].refs) decode[chunk_of[ref]] = true;
     }
   }
@@ -311,7 +313,8 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
     RETURN_IF_ERROR(ReadChunk(i, c, &buf));
     internal::StreamReader r(buf.streams);
     refs.Allow(&c.refs);
-    if (!internal::DecodeMessageChunk(&r, rows, &refs, out->mutable_messages(), message_skeleton)) {
+    if (!internal::DecodeMessageChunk(&r, rows, &refs, out->mutable_messages(), message_skeleton,
+                                      message_skeleton ? expand_if : nullptr)) {
       return bad("message column corrupt");
     }
   } else {

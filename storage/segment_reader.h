@@ -43,9 +43,11 @@ class SegmentReader {
   // encoded against are decoded too, but not put into `out`.
   // With `message_skeleton`, template-encoded messages come out as their skeletons (numbers
   // printed as "0"; storage/internal/template_codec.h): enough for searches without digits, and
-  // much cheaper.
+  // much cheaper. With `expand_if` as well, messages of the templates it accepts are decoded in
+  // full and only the others come out as skeletons.
   absl::Status ReadBlock(size_t i, const std::vector<uint32_t>& column_ids, RecordBatch* out,
-                         bool message_skeleton = false) const;
+                         bool message_skeleton = false,
+                         const MessageExpandPredicate* expand_if = nullptr) const;
 
   // For tools: the name of the encoding that chunk `chunk` of block `block` uses (see
   // internal::ChunkEncodingName). DataLoss when the chunk is corrupt.
@@ -65,7 +67,8 @@ class SegmentReader {
   absl::Status ReadChunk(size_t block, const ChunkMeta& c, ChunkBuffers* buf) const;
   // `wanted` is indexed by column id; nullptr means every column.
   absl::Status DecodeBlock(size_t i, const std::vector<bool>* wanted, RecordBatch* out,
-                           bool message_skeleton = false) const;
+                           bool message_skeleton = false,
+                           const MessageExpandPredicate* expand_if = nullptr) const;
 
   std::string path_;
   std::unique_ptr<RandomAccessFile> file_;

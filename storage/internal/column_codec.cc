@@ -20,10 +20,11 @@ void EncodeMessageChunk(const StringData& data, size_t begin, size_t end, BlockR
   EncodeStringValues(data, begin, end, rows.data(), refs, w);
 }
 
-bool DecodeMessageChunk(StreamReader* r, size_t n, BlockRefs* refs, StringData* out,
-                        bool skeleton) {
+bool DecodeMessageChunk(StreamReader* r, size_t n, BlockRefs* refs, StringData* out, bool skeleton,
+                        const TemplatePredicate* expand_if) {
   // A skeleton leaves the number streams unread, so the chunk is not read to its end.
-  if (skeleton) return DecodeStringValues(r, n, nullptr, refs, out, true);
+  if (skeleton && expand_if == nullptr) return DecodeStringValues(r, n, nullptr, refs, out, true);
+  if (skeleton) return DecodeStringValues(r, n, nullptr, refs, out, true, expand_if) && r->Finish();
   return DecodeStringValues(r, n, nullptr, refs, out) && r->Finish();
 }
 

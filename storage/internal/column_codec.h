@@ -19,6 +19,7 @@
 #include "storage/internal/block_refs.h"
 #include "storage/internal/chunk_streams.h"
 #include "storage/internal/int_codec.h"
+#include "storage/internal/template_codec.h"
 
 namespace lode::storage::internal {
 
@@ -37,9 +38,10 @@ bool DecodeTimeChunk(StreamReader* r, size_t n, std::vector<int64_t>* out);
 // block's referenceable columns and records those used.
 void EncodeMessageChunk(const StringData& data, size_t begin, size_t end, BlockRefs* refs,
                         StreamWriter* w);
-// With `skeleton`, template-encoded messages come out as their skeletons (template_codec.h).
+// With `skeleton`, template-encoded messages come out as their skeletons (template_codec.h);
+// with `expand_if` too, only those of templates it rejects do.
 bool DecodeMessageChunk(StreamReader* r, size_t n, BlockRefs* refs, StringData* out,
-                        bool skeleton = false);
+                        bool skeleton = false, const TemplatePredicate* expand_if = nullptr);
 
 // A field column: presence and values of entries [lo, hi) of `c`, whose rows lie in
 // [row_base, row_base + block_rows).

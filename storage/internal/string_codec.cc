@@ -224,7 +224,7 @@ void EncodeStringValues(const StringData& data, size_t begin, size_t end, const 
 }
 
 bool DecodeStringValues(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs* refs,
-                        StringData* out, bool skeleton) {
+                        StringData* out, bool skeleton, const TemplatePredicate* expand_if) {
   Decoder* m = r->main();
   uint8_t enc;
   if (!m->GetByte(&enc)) return false;
@@ -232,7 +232,8 @@ bool DecodeStringValues(StreamReader* r, size_t n, const uint32_t* rows, BlockRe
     case Encoding::kStringPlain:
       return GetStringList(r, n, out);
     case Encoding::kStringTemplate:
-      return skeleton ? DecodeTemplateSkeletons(r, n, out) : DecodeTemplates(r, n, rows, refs, out);
+      if (skeleton && expand_if == nullptr) return DecodeTemplateSkeletons(r, n, out);
+      return DecodeTemplates(r, n, rows, refs, out, skeleton ? expand_if : nullptr);
     case Encoding::kStringCopy: {
       uint64_t id;
       if (!m->GetVarint64(&id) || refs == nullptr || id > UINT32_MAX ||

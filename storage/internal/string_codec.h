@@ -11,6 +11,7 @@
 #include "common/record_batch.h"
 #include "storage/internal/block_refs.h"
 #include "storage/internal/chunk_streams.h"
+#include "storage/internal/template_codec.h"
 
 namespace lode::storage::internal {
 
@@ -31,8 +32,10 @@ bool GetStringList(StreamReader* r, size_t k, StringData* out);
 // offers columns to reference and records the ones used; may be null).
 void EncodeStringValues(const StringData& data, size_t begin, size_t end, const uint32_t* rows,
                         BlockRefs* refs, StreamWriter* w);
-// With `skeleton`, template-encoded values come out as their skeletons (template_codec.h).
+// With `skeleton`, template-encoded values come out as their skeletons (template_codec.h);
+// with `expand_if` too, only the values of templates it rejects do.
 bool DecodeStringValues(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs* refs,
-                        StringData* out, bool skeleton = false);
+                        StringData* out, bool skeleton = false,
+                        const TemplatePredicate* expand_if = nullptr);
 
 }  // namespace lode::storage::internal

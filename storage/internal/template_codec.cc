@@ -281,6 +281,27 @@ bool TryEncodeTemplates(const StringData& data, size_t begin, size_t end, const 
   return true;
 }
 
+namespace {
+
+// The skeleton of template `tp`: its text with each number written "0".
+bool Skeleton(std::string_view tp, std::string* sk) {
+  for (size_t i = 0; i < tp.size(); ++i) {
+    const char c = tp[i];
+    if (c == kVarPlain || c == kVarPadded) {
+      if (c == kVarPadded && ++i >= tp.size()) return false;
+      sk->push_back('0');
+    } else if (c == kEscape) {
+      if (++i >= tp.size()) return false;
+      sk->push_back(tp[i]);
+    } else {
+      sk->push_back(c);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 bool DecodeTemplateSkeletons(StreamReader* r, size_t n, StringData* out) {
   Decoder* m = r->main();
   uint64_t k;
@@ -291,20 +312,7 @@ bool DecodeTemplateSkeletons(StreamReader* r, size_t n, StringData* out) {
   if (!DecodeInts(r, n, id_of.data())) return false;
   std::vector<std::string> skeleton(k);
   for (size_t t = 0; t < k; ++t) {
-    const std::string_view tp = dict.Get(t);
-    std::string& sk = skeleton[t];
-    for (size_t i = 0; i < tp.size(); ++i) {
-      const char c = tp[i];
-      if (c == kVarPlain || c == kVarPadded) {
-        if (c == kVarPadded && ++i >= tp.size()) return false;
-        sk.push_back('0');
-      } else if (c == kEscape) {
-        if (++i >= tp.size()) return false;
-        sk.push_back(tp[i]);
-      } else {
-        sk.push_back(c);
-      }
-    }
+    if (!Skeleton(dict.Get(t), &skeleton[t])) return false;
   }
   for (size_t i = 0; i < n; ++i) {
     if (id_of[i] < 0 || static_cast<uint64_t>(id_of[i]) >= k) return false;
@@ -314,7 +322,7 @@ bool DecodeTemplateSkeletons(StreamReader* r, size_t n, StringData* out) {
 }
 
 bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs* refs,
-                     StringData* out) {
+                     StringData* out, const TemplatePredicate* expand_if) {
   Decoder* m = r->main();
   uint64_t k;
   if (!m->GetVarint64(&k) || k > n || (n > 0 && k == 0)) return false;
@@ -446,8 +454,23 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
   std::vector<size_t> rank(k, 0);
   std::vector<uint64_t> row_vars;
   std::string value;
+  // Templates whose values may come out as skeletons.
+  std::vector<std::string> skeleton;
+  std::vector<uint8_t> expand(k, 1);
+  if (expand_if != nullptr) {
+    skeleton.resize(k);
+    for (size_t t = 0; t < k; ++t) {
+      if (!Skeleton(dict.Get(t), &skeleton[t])) return false;
+      expand[t] = (*expand_if)(skeleton[t]);
+    }
+  }
   for (size_t i = 0; i < n; ++i) {
     const size_t t = static_cast<size_t>(id_of[i]);
+    if (!expand[t]) {
+      ++rank[t];
+      out->Append(skeleton[t]);
+      continue;
+    }
     row_vars.resize(nv[t]);
     for (size_t j = 0; j < nv[t]; ++j) row_vars[j] = vars[base[t] + j * count[t] + rank[t]];
     ++rank[t];

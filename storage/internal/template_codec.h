@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,9 +32,15 @@ void ExtractNumbers(std::string_view v, std::vector<uint64_t>* vars);
 bool TryEncodeTemplates(const StringData& data, size_t begin, size_t end, const uint32_t* rows,
                         size_t max_templates, BlockRefs* refs, StreamWriter* w);
 
-// Decodes `n` values after the encoding tag. `rows` as above (block rows of the values).
+// Decides from a template's skeleton whether its values must be printed in full (true) or may
+// come out as the skeleton (false).
+using TemplatePredicate = std::function<bool(std::string_view skeleton)>;
+
+// Decodes `n` values after the encoding tag. `rows` as above (block rows of the values). With
+// `expand_if`, the values of templates it rejects come out as skeletons (see below), which
+// saves printing their numbers.
 bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs* refs,
-                     StringData* out);
+                     StringData* out, const TemplatePredicate* expand_if = nullptr);
 
 // Decodes only each value's template, with every number printed as "0": the "skeleton" of the
 // value. A text without digits occurs in a value, at the same token boundaries, exactly when it

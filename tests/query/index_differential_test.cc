@@ -366,6 +366,9 @@ class QueryGenerator {
       case 15: {
         static const char* kRegexes[] = {
             "~\"timeout after [0-9]+ms\"",
+            "~\"timeout after 2[0-9]+ms\"",
+            "~\"after 1[0-9]ms\"",
+            "~\"timeout after [0-9]+ms\" -\"connection refused\"",
             "~\"(?i)REFUSED\"",
             "~\"a|b\"",
             "~\"\\d+\"",
@@ -534,7 +537,10 @@ class IndexDifferentialTest : public ::testing::Test {
             "green", "longval:*", StrCat("longval:", std::string(80, 'v'), "1"), "-level:info",
             "tag:\"\"", "tag:\"a b\"", "_msg:\"Connection REFUSED by Peer\"", "*",
             // A field with two types in one segment (num: int and double in segment 2).
-            "num:*", "-num:*", "num:* level:error", "mixed:*", "mixed:12 OR num:12"};
+            "num:*", "-num:*", "num:* level:error", "mixed:*", "mixed:12 OR num:12",
+            // Message skeletons: regexes with digits in their literals need full messages.
+            "~\"timeout after 2[0-9]+ms\"", "~\"after 1[0-9]ms\"",
+            "~\"timeout after [0-9]+ms\" -\"connection refused\"", "\"timeout after\" -ms"};
   }
 
   struct Totals {
@@ -674,7 +680,7 @@ TEST_F(IndexDifferentialTest, PlannedCursorMatchesBruteForce) {
   const Totals t = CompareAll(queries);
   // Many queries match something, and the index saved work: blocks it ruled out or counted.
   EXPECT_GT(t.nonempty, queries.size() / 3);
-  EXPECT_LT(t.planned_blocks, t.brute_blocks * 3 / 4) << "the planner skipped too little";
+  EXPECT_LT(t.planned_blocks, t.brute_blocks * 4 / 5) << "the planner skipped too little";
   EXPECT_GT(t.counted_blocks, 0u);
 }
 
@@ -688,7 +694,7 @@ TEST_F(IndexDifferentialTest, AfterFlushAndCompaction) {
   std::vector<std::string> queries = FixedQueries();
   while (queries.size() < static_cast<size_t>(kQueries / 5)) queries.push_back(gen.Query());
   const Totals t = CompareAll(queries);
-  EXPECT_LT(t.planned_blocks, t.brute_blocks * 3 / 4) << "the planner skipped too little";
+  EXPECT_LT(t.planned_blocks, t.brute_blocks * 4 / 5) << "the planner skipped too little";
 }
 
 // Compaction of segments in time order: their blocks and indexes may be kept and merged
@@ -701,7 +707,7 @@ TEST_F(IndexDifferentialDisjointTest, AfterCompactionOfSegmentsInTimeOrder) {
   std::vector<std::string> queries = FixedQueries();
   while (queries.size() < static_cast<size_t>(kQueries / 4)) queries.push_back(gen.Query());
   const Totals t = CompareAll(queries);
-  EXPECT_LT(t.planned_blocks, t.brute_blocks * 3 / 4) << "the planner skipped too little";
+  EXPECT_LT(t.planned_blocks, t.brute_blocks * 4 / 5) << "the planner skipped too little";
 }
 
 // A needle in a few records reads only their blocks (and the memtable).
