@@ -87,8 +87,8 @@ bench Q2 "lq ${LQ[Q2]}"
 bench Q3 "lq ${LQ[Q3]}"
 bench Q4 "lq ${LQ[Q4]}"
 bench Q5 "lq ${LQ[Q5]}"
-bench Q6 "lq ${LQ[Q6]}"' | rg -o -N "\"service\":\"([^\"]+)\"" -r "\$1" | LC_ALL=C sort | uniq -c | awk "{print \$2\"\t\"\$1}" | top5_kv'
-bench Q7 "lq ${LQ[Q7]}"' | rg -o -N "\"_time\":\"${Q7_DAY}T(${Q7_HOUR}:[0-9][0-9])" -r "\$1" | LC_ALL=C sort | uniq -c | awk "{print \$2\"\t\"\$1}" | summarize_kv'
+bench Q6 "lq ${LQ[Q6]}"' | { rg -o -N "\"service\":\"([^\"]+)\"" -r "\$1" || [ $? -eq 1 ]; } | LC_ALL=C sort | uniq -c | awk "{print \$2\"\t\"\$1}" | top5_kv'
+bench Q7 "lq ${LQ[Q7]}"' | { rg -o -N "\"_time\":\"${Q7_DAY}T(${Q7_HOUR}:[0-9][0-9])" -r "\$1" || [ $? -eq 1 ]; } | LC_ALL=C sort | uniq -c | awk "{print \$2\"\t\"\$1}" | summarize_kv'
 bench Q7c "lq ${LQ[Q7c]}"
 
 echo "[lode] explain" >&2
@@ -97,7 +97,10 @@ EXPLAIN="$RESULTS_DIR/lode_explain.txt"
 for q in Q0 Q1 Q2 Q3 Q4 Q5 Q6 Q7 Q7c; do
   eval "set -- ${LQ[$q]}"
   printf '== %s: lode query %s --explain\n' "$q" "$(printf '%q ' "$@")" >> "$EXPLAIN"
-  "$LODE" query --data "$DATA" --explain "$@" 2> "$WORK/explain.txt" | tail -c 200 | tail -1 >> "$EXPLAIN"
+  "$LODE" query --data "$DATA" --explain "$@" > "$WORK/explain.out" 2> "$WORK/explain.txt"
+  if [ "$(wc -l < "$WORK/explain.out")" -le 1 ]; then cat "$WORK/explain.out" >> "$EXPLAIN"
+  else echo "($(wc -l < "$WORK/explain.out") lines of output)" >> "$EXPLAIN"; fi
   cat "$WORK/explain.txt" >> "$EXPLAIN"
   res meta "explain_$q" "$(grep -m1 '^blocks:' "$WORK/explain.txt" || echo '?')"
 done
+rm -f "$WORK/explain.out" "$WORK/explain.txt"
