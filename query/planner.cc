@@ -766,9 +766,11 @@ std::string Planner::Describe() const {
         return self(self, *n.children[0], depth + 1);
       case NodeKind::kWord:
       case NodeKind::kPhrase:
-        return line(depth, StrCat(n.kind == NodeKind::kWord ? "word " : "phrase ", Quote(n.text),
-                                  ": terms ", DescribeTerms(n.terms), " in one text field",
-                                  n.exact_needle ? " (counted from postings)" : ""));
+        return line(
+            depth,
+            StrCat(n.kind == NodeKind::kWord ? "word " : "phrase ", Quote(n.text), ": terms ",
+                   DescribeTerms(n.terms), " in one text field",
+                   n.exact_needle ? " (counted from postings where one field holds it)" : ""));
       case NodeKind::kPrefix:
         return line(depth, StrCat("prefix ", Quote(n.text), "* in ", f, ": terms ",
                                   DescribeTerms(n.terms)));

@@ -487,12 +487,18 @@ std::string QueryCursor::Explain() const {
   for (const std::string& n : index_notes_) StrAppend(&plan, "note: ", n, "\n");
   std::string cols;
   for (const std::string& c : filter_columns_) StrAppend(&cols, cols.empty() ? "" : ", ", c);
-  return StrCat("plan:\n", plan, "columns read to filter: ", cols.empty() ? "none" : cols, "\n",
-                "partitions: ", s.partitions, "\n", "segments: ", s.segments, " (",
-                s.segments_skipped, " skipped)\n", "blocks: ", s.blocks_considered, " considered, ",
-                s.blocks_read, " read, ", s.blocks_skipped, " skipped, ", s.blocks_counted,
-                " counted from the index\n", "rows scanned: ", s.rows_scanned, "\n",
-                "bytes decompressed: ", s.bytes_decompressed, "\n");
+  uint64_t total_blocks = 0;
+  for (const auto& src : segments_) total_blocks += src->num_blocks();
+  const uint64_t done = s.blocks_read + s.blocks_counted;
+  const uint64_t not_read = s.blocks_considered > done ? s.blocks_considered - done : 0;
+  return StrCat(
+      "plan:\n", plan, "columns read to filter: ", cols.empty() ? "none" : cols, "\n",
+      "partitions: ", s.partitions, "\n", "segments: ", s.segments, " (", s.segments_skipped,
+      " skipped)\n", "blocks: ", total_blocks, " in the sources; of the ", s.blocks_considered,
+      " in the window of the sources looked at: ", s.blocks_read, " read, ", s.blocks_counted,
+      " counted from the index, ", not_read,
+      " not read (ruled out by the index or min/max, or not needed after the limit)\n",
+      "rows scanned: ", s.rows_scanned, "\n", "bytes decompressed: ", s.bytes_decompressed, "\n");
 }
 
 }  // namespace lode::query
