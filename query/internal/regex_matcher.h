@@ -5,9 +5,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace re2 {
 class RE2;
+class FilteredRE2;
 }  // namespace re2
 
 namespace lode::query::internal {
@@ -24,13 +26,20 @@ class RegexMatcher {
   RegexMatcher(const RegexMatcher&) = delete;
   RegexMatcher& operator=(const RegexMatcher&) = delete;
 
-  // True when the pattern matches somewhere in `value`.
+  // True when the pattern matches somewhere in `value`. Values that lack the pattern's required
+  // literals (RE2's prefilter) are answered without running the regex.
   bool PartialMatch(std::string_view value) const;
 
  private:
   explicit RegexMatcher(std::unique_ptr<re2::RE2> re);
 
   std::unique_ptr<re2::RE2> re_;
+  // The prefilter: RE2's required literals (lower case) and their AND/OR structure. Null when
+  // the pattern has none. A literal that ASCII folding cannot check (non-ASCII bytes; `k` and
+  // `s`, which (?i) also matches to U+212A and U+017F) counts as present.
+  std::unique_ptr<re2::FilteredRE2> prefilter_;
+  std::vector<std::string> atoms_;
+  std::vector<bool> checkable_;
 };
 
 }  // namespace lode::query::internal

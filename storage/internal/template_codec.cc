@@ -328,6 +328,16 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
   if (!m->GetVarint64(&k) || k > n || (n > 0 && k == 0)) return false;
   StringData dict;
   if (!GetStringList(r, k, &dict)) return false;
+  // Templates whose values may come out as skeletons: their numbers are not even decoded.
+  std::vector<std::string> skeleton;
+  std::vector<uint8_t> expand(k, 1);
+  if (expand_if != nullptr) {
+    skeleton.resize(k);
+    for (size_t t = 0; t < k; ++t) {
+      if (!Skeleton(dict.Get(t), &skeleton[t])) return false;
+      expand[t] = (*expand_if)(skeleton[t]);
+    }
+  }
   std::vector<int64_t> id_of(n);
   if (!DecodeInts(r, n, id_of.data())) return false;
   std::vector<size_t> nv(k), count(k, 0), base(k, 0);
@@ -355,6 +365,7 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
     uint8_t width;
     bool varint = false;
     bool delta = false;
+    bool used = true;  // false: the template stays a skeleton, its numbers are skipped
   };
   std::vector<Stored> stored;
   bool any_varint = false;
@@ -373,6 +384,7 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
         }
         RefSource* s = refs->Find(static_cast<uint32_t>(col));
         if (s == nullptr) return false;
+        if (!expand[t]) continue;  // a skeleton: the referenced numbers are not needed
         if (rows_of.empty()) {
           rows_of.resize(k);
           for (size_t i = 0; i < n; ++i) {
@@ -388,6 +400,7 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
         continue;
       }
       Stored s{dst, count[t], count[t], static_cast<SlotKind>(kind), 0, 0};
+      s.used = expand[t] != 0;
       if (kind > static_cast<uint8_t>(SlotKind::kDeltaVarint) || !m->GetVarint64(&s.first)) {
         return false;
       }
@@ -421,9 +434,11 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
     for (Stored& s : stored) {
       if (s.varint || s.width <= p) continue;
       if (plane.size() - at < s.planes_count) return false;
-      uint64_t* u = s.delta ? s.dst + 1 : s.dst;
-      for (size_t q = 0; q < s.planes_count; ++q) {
-        u[q] |= static_cast<uint64_t>(static_cast<uint8_t>(plane[at + q])) << (8 * p);
+      if (s.used) {
+        uint64_t* u = s.delta ? s.dst + 1 : s.dst;
+        for (size_t q = 0; q < s.planes_count; ++q) {
+          u[q] |= static_cast<uint64_t>(static_cast<uint8_t>(plane[at + q])) << (8 * p);
+        }
       }
       at += s.planes_count;
     }
@@ -442,6 +457,7 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
     if (!vs.done()) return false;
   }
   for (Stored& s : stored) {
+    if (!s.used) continue;
     if (!s.delta) {
       for (size_t q = 0; q < s.count; ++q) s.dst[q] += s.first;
     } else {
@@ -454,16 +470,6 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
   std::vector<size_t> rank(k, 0);
   std::vector<uint64_t> row_vars;
   std::string value;
-  // Templates whose values may come out as skeletons.
-  std::vector<std::string> skeleton;
-  std::vector<uint8_t> expand(k, 1);
-  if (expand_if != nullptr) {
-    skeleton.resize(k);
-    for (size_t t = 0; t < k; ++t) {
-      if (!Skeleton(dict.Get(t), &skeleton[t])) return false;
-      expand[t] = (*expand_if)(skeleton[t]);
-    }
-  }
   for (size_t i = 0; i < n; ++i) {
     const size_t t = static_cast<size_t>(id_of[i]);
     if (!expand[t]) {
