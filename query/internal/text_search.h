@@ -14,19 +14,15 @@
 #include <string_view>
 #include <vector>
 
+#include "index/tokenizer.h"
 #include "query/selection.h"
 
 namespace lode::query::internal {
 
-inline constexpr std::array<bool, 256> kTokenByte = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c >= 0x80;
-  }
-  return t;
-}();
-inline bool IsTokenByte(char c) { return kTokenByte[static_cast<unsigned char>(c)]; }
+// One definition of token bytes for search and index (index/tokenizer.h): the index is built on
+// the same boundaries the search checks.
+using index::IsTokenByte;
+using index::kTokenByte;
 
 // Writes `in` with ASCII 'A'-'Z' mapped to 'a'-'z' into `out` (resized to in.size()).
 void FoldAsciiCase(std::string_view in, std::string* out);
