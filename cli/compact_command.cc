@@ -47,10 +47,11 @@ int RunCompact(int argc, char** argv) {
   auto r = (*store)->Compact();
   if (!r.ok()) return fail(StatusMessage(r.status()));
   std::fprintf(stderr,
-               "lode compact: %llu merge(s) of %llu segment(s), %llu records; %.1f MB read, "
-               "%.1f MB written\n",
+               "lode compact: %llu merge(s) of %llu segment(s) (%llu with merged indexes), %llu "
+               "records; %.1f MB read, %.1f MB written\n",
                static_cast<unsigned long long>(r->merges),
                static_cast<unsigned long long>(r->input_segments),
+               static_cast<unsigned long long>(r->index_merges),
                static_cast<unsigned long long>(r->records), r->bytes_read / 1e6,
                r->bytes_written / 1e6);
   return 0;

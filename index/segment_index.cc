@@ -1,5 +1,6 @@
 #include "index/segment_index.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <zstd.h>
@@ -41,6 +42,13 @@ void EncodePosting(const std::vector<PostingEntry>& entries, std::string* out) {
 
 uint32_t SegmentIndex::At(std::string_view table, size_t i) {
   return DecodeFixed32(table.data() + 4 * i);
+}
+
+void SortUniqueBlocks(std::vector<PostingEntry>* entries) {
+  auto by_block = [](const PostingEntry& a, const PostingEntry& b) { return a.block < b.block; };
+  auto same_block = [](const PostingEntry& a, const PostingEntry& b) { return a.block == b.block; };
+  std::stable_sort(entries->begin(), entries->end(), by_block);
+  entries->erase(std::unique(entries->begin(), entries->end(), same_block), entries->end());
 }
 
 absl::StatusOr<std::unique_ptr<SegmentIndex>> SegmentIndex::Open(std::string_view data,

@@ -42,6 +42,8 @@ struct PostingEntry {
 // Decodes a posting. False when the bytes are malformed or name a block >= num_blocks.
 bool DecodePosting(std::string_view bytes, uint32_t num_blocks, std::vector<PostingEntry>* out);
 void EncodePosting(const std::vector<PostingEntry>& entries, std::string* out);
+// Sorts entries by block and keeps the first of each block, as a posting must be.
+void SortUniqueBlocks(std::vector<PostingEntry>* entries);
 
 class SegmentIndex {
  public:

@@ -198,13 +198,7 @@ bool SegmentIndexBuilder::Finish(std::string* out) {
     entries.emplace_back(PresenceKey(name), std::move(bytes));
   }
   for (auto& [key, p] : tail_prefixes) {
-    // Filled in hash order: sort, one entry per block.
-    std::sort(p.begin(), p.end(),
-              [](const PostingEntry& a, const PostingEntry& b) { return a.block < b.block; });
-    p.erase(std::unique(
-                p.begin(), p.end(),
-                [](const PostingEntry& a, const PostingEntry& b) { return a.block == b.block; }),
-            p.end());
+    SortUniqueBlocks(&p);  // filled in hash order
     std::string bytes;
     EncodePosting(p, &bytes);
     entries.emplace_back(key, std::move(bytes));

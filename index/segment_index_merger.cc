@@ -131,10 +131,6 @@ absl::Status MergeSegmentIndexes(const std::vector<const SegmentIndex*>& inputs,
         std::fill(token_inputs.begin(), token_inputs.end(), 0);
       }
       for (size_t j = 0; j < n; ++j) token_inputs[j] |= contributed[j];
-      if (GetField(key.substr(key.size() - 2)) == kAnyField) {
-        // Already an any-field key (merged before): keep it, and the tail check below may
-        // add more blocks under the same key; merge them by sorting.
-      }
     } else if (key[0] == 'v') {
       const uint16_t f = GetField(key.substr(1));
       bool complete = true;
@@ -163,12 +159,7 @@ absl::Status MergeSegmentIndexes(const std::vector<const SegmentIndex*>& inputs,
         return absl::DataLossError("index: bad posting");
       }
       x.insert(x.end(), y.begin(), y.end());
-      std::sort(x.begin(), x.end(),
-                [](const PostingEntry& p, const PostingEntry& q) { return p.block < q.block; });
-      x.erase(std::unique(
-                  x.begin(), x.end(),
-                  [](const PostingEntry& p, const PostingEntry& q) { return p.block == q.block; }),
-              x.end());
+      SortUniqueBlocks(&x);
       unique.back().second.clear();
       EncodePosting(x, &unique.back().second);
       continue;

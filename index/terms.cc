@@ -11,12 +11,6 @@ struct Span {
   size_t b, e;
 };
 
-std::string Folded(std::string_view s) {
-  std::string f(s);
-  for (char& c : f) c = FoldAscii(c);
-  return f;
-}
-
 std::vector<Span> Tokens(std::string_view t) {
   std::vector<Span> out;
   size_t i = 0;
@@ -113,7 +107,7 @@ std::string TailPrefixKey(std::string_view token_prefix) {
 
 NeedleTerms TermsOfNeedle(std::string_view needle, bool prefix) {
   NeedleTerms r;
-  const std::string t = Folded(needle);
+  const std::string t = FoldedCopy(needle);
   std::vector<Span> spans = Tokens(t);
   if (prefix && !spans.empty() && spans.back().e == t.size()) {
     const Span last = spans.back();

@@ -38,6 +38,11 @@ inline constexpr size_t kMaxCompoundParts = 4;
 inline constexpr size_t kMaxTermBytes = 64;
 
 inline char FoldAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+inline std::string FoldedCopy(std::string_view s) {
+  std::string f(s);
+  for (char& c : f) c = FoldAscii(c);
+  return f;
+}
 
 // Calls `emit(std::string_view term)` for every token and compound piece of `text`, in order
 // of appearance (a term may be emitted more than once). `folded` is working memory: the terms

@@ -5,13 +5,12 @@
 #include <optional>
 #include <set>
 
-#include "re2/filtered_re2.h"
-
 #include "common/strings.h"
 #include "index/hash.h"
 #include "index/terms.h"
 #include "index/tokenizer.h"
 #include "query/internal/number.h"
+#include "query/internal/regex_matcher.h"
 #include "storage/segment_format.h"
 
 namespace lode::query {
@@ -24,26 +23,7 @@ constexpr size_t kMaxPrefixKeys = 20000;
 // Per block: -1 the block must be read, 0 nothing matches, k > 0 exactly k records match.
 using Counts = std::vector<int64_t>;
 
-std::string Folded(std::string_view s) {
-  std::string f(s);
-  for (char& c : f) c = index::FoldAscii(c);
-  return f;
-}
-
 std::string Quote(std::string_view s) { return StrCat("\"", s, "\""); }
-
-// Whether a pattern turns on case-insensitive matching somewhere: `(?i)`, `(?si:...)`, ...
-bool FoldsCase(std::string_view pattern) {
-  for (size_t i = 0; i + 2 < pattern.size(); ++i) {
-    if (pattern[i] != '(' || pattern[i + 1] != '?') continue;
-    for (size_t j = i + 2; j < pattern.size(); ++j) {
-      const char c = pattern[j];
-      if (c == 'i') return true;
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) break;  // '-', ':', ')', ...
-    }
-  }
-  return false;
-}
 
 // Under (?i) RE2 also matches `k` to U+212A (Kelvin sign) and `s` to U+017F (long s), which the
 // index, folding ASCII only, stores as other bytes: terms with those letters cannot narrow.
@@ -77,10 +57,8 @@ struct Planner::Compiled {
     std::optional<bool> boolean;
     bool lo_inclusive = true, hi_inclusive = true;
     int64_t from_ns = 0, to_ns = 0;
-    std::unique_ptr<re2::FilteredRE2> regex;
+    std::unique_ptr<internal::RegexMatcher> regex;
     std::vector<index::NeedleTerms> atoms;  // kRegex: the terms of each prefilter atom
-    std::vector<std::string> atom_text;     // kRegex: the atoms themselves (lower case)
-    bool folds_case = false;                // kRegex: (?i) somewhere
     bool regex_unfiltered = false;          // no atoms: every block is read
   };
   std::unique_ptr<PNode> root;
@@ -128,29 +106,12 @@ bool Planner::Compiled::SkeletonOk(const PNode& n, std::vector<const PNode*>* re
   }
 }
 
-// Whether a message of the template with this skeleton could match one of `regexes`: its
-// required literals are looked for in the skeleton. A literal with a digit, a non-ASCII byte,
-// or (under (?i)) a `k` or `s`, is taken as present.
+// Whether a message of the template with this skeleton could match one of `regexes`, judged by
+// their required literals (the skeleton's digits stand for unknown numbers).
 bool MayMatchTemplate(const std::vector<const Planner::Compiled::PNode*>& regexes,
                       std::string_view skeleton) {
-  std::string lower(skeleton);
-  for (char& c : lower) c = index::FoldAscii(c);
-  std::vector<int> matched, potential;
   for (const Planner::Compiled::PNode* r : regexes) {
-    matched.clear();
-    for (size_t a = 0; a < r->atom_text.size(); ++a) {
-      const std::string& atom = r->atom_text[a];
-      bool usable = true;
-      for (char c : atom) {
-        const auto u = static_cast<unsigned char>(c);
-        if ((c >= '0' && c <= '9') || u >= 0x80 || (r->folds_case && (c == 'k' || c == 's'))) {
-          usable = false;
-        }
-      }
-      if (!usable || lower.find(atom) != std::string::npos) matched.push_back(static_cast<int>(a));
-    }
-    r->regex->AllPotentials(matched, &potential);
-    if (!potential.empty()) return true;
+    if (r->regex->MayMatch(skeleton, /*digits_unknown=*/true)) return true;
   }
   return false;
 }
@@ -168,7 +129,7 @@ std::unique_ptr<Planner::Compiled::PNode> Planner::Compiled::Lower(const Node& n
       p->terms = index::TermsOfNeedle(n.text, false);
       p->exact_needle = p->terms.exact.size() == 1 && p->terms.partial.empty() &&
                         p->terms.exact[0].size() < index::kMaxTermBytes &&
-                        p->terms.exact[0] == Folded(n.text);
+                        p->terms.exact[0] == index::FoldedCopy(n.text);
       break;
     }
     case NodeKind::kPrefix:
@@ -202,24 +163,15 @@ std::unique_ptr<Planner::Compiled::PNode> Planner::Compiled::Lower(const Node& n
       p->hi_inclusive = n.hi_inclusive;
       break;
     case NodeKind::kRegex: {
-      p->regex = std::make_unique<re2::FilteredRE2>(3);
-      RE2::Options o;
-      o.set_log_errors(false);
-      int id = 0;
-      if (p->regex->Add(n.text, o, &id) != RE2::NoError) {
-        p->regex.reset();
+      std::string error;
+      p->regex = internal::RegexMatcher::Compile(n.text, &error);  // the parser checked it
+      if (p->regex == nullptr || p->regex->atoms().empty()) {
         p->regex_unfiltered = true;
         break;
       }
-      std::vector<std::string> atoms;
-      p->regex->Compile(&atoms);
-      if (atoms.empty()) p->regex_unfiltered = true;
-      const bool fold = FoldsCase(n.text);
-      p->folds_case = fold;
-      p->atom_text = atoms;
-      for (const std::string& a : atoms) {
+      for (const std::string& a : p->regex->atoms()) {
         index::NeedleTerms t = index::TermsOfAtom(a);
-        if (fold) DropNonAsciiFolds(&t);
+        if (p->regex->folds_case()) DropNonAsciiFolds(&t);
         p->atoms.push_back(std::move(t));
       }
       break;
@@ -686,14 +638,13 @@ class PlanEval {
     std::vector<Counts> atom_blocks;
     for (const index::NeedleTerms& t : n.atoms) atom_blocks.push_back(Text(t, f, false));
     Counts c(nb_, 0);
-    std::vector<int> matched, potential;
+    std::vector<int> matched;
     for (size_t b = 0; b < nb_; ++b) {
       matched.clear();
       for (size_t a = 0; a < atom_blocks.size(); ++a) {
         if (atom_blocks[a][b] != 0) matched.push_back(static_cast<int>(a));
       }
-      n.regex->AllPotentials(matched, &potential);
-      c[b] = potential.empty() ? 0 : -1;
+      c[b] = n.regex->MayMatchGivenAtoms(matched) ? -1 : 0;
     }
     return c;
   }

@@ -197,24 +197,35 @@ void QueryCursor::EnterSegment() {
   }
 }
 
+namespace {
+
+// Bytes of column streams a read of `columns` (null: all) of block `bm` decodes.
+uint64_t DecodedBytes(const storage::BlockMeta& bm, const std::vector<uint32_t>* columns) {
+  uint64_t n = 0;
+  for (const storage::ChunkMeta& c : bm.chunks) {
+    if (columns == nullptr || c.column_id == storage::kTimeColumnId ||
+        std::binary_search(columns->begin(), columns->end(), c.column_id)) {
+      n += c.raw_len;
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
 bool QueryCursor::ReadForFilter(size_t b, bool all_columns) {
   const storage::BlockSource& seg = *segments_[seg_];
   const storage::BlockMeta& bm = seg.meta().blocks[b];
   absl::Status s;
   if (all_columns || plan_.all_columns) {
     s = seg.ReadBlock(b, &block_);
-    for (const storage::ChunkMeta& c : bm.chunks) stats_.bytes_decompressed += c.raw_len;
+    stats_.bytes_decompressed += DecodedBytes(bm, nullptr);
   } else {
     const std::vector<uint32_t>& cols = options_.fields ? output_columns_ : plan_.columns;
     // Skeletons serve the filter; printed messages must be real.
     const bool skeleton = plan_.message_skeleton && !options_.fields;
     s = seg.ReadBlock(b, cols, &block_, skeleton, plan_.message_expand.get());
-    for (const storage::ChunkMeta& c : bm.chunks) {
-      if (c.column_id == storage::kTimeColumnId ||
-          std::binary_search(cols.begin(), cols.end(), c.column_id)) {
-        stats_.bytes_decompressed += c.raw_len;
-      }
-    }
+    stats_.bytes_decompressed += DecodedBytes(bm, &cols);
   }
   if (!s.ok()) {
     Warn(s);
@@ -431,12 +442,7 @@ uint64_t QueryCursor::Count() {
         absl::Status s =
             t.columns ? seg.ReadBlock(t.block, *t.columns, &block, t.skeleton, t.expand.get())
                       : seg.ReadBlock(t.block, &block);
-        for (const storage::ChunkMeta& c : bm.chunks) {
-          if (!t.columns || c.column_id == storage::kTimeColumnId ||
-              std::binary_search(t.columns->begin(), t.columns->end(), c.column_id)) {
-            st.bytes_decompressed += c.raw_len;
-          }
-        }
+        st.bytes_decompressed += DecodedBytes(bm, t.columns.get());
         if (!s.ok()) {
           warnings.emplace_back(StatusMessage(s));
           continue;

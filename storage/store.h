@@ -132,6 +132,7 @@ struct ColumnStats {
 
 struct CompactionResult {
   uint64_t merges = 0;
+  uint64_t index_merges = 0;  // merges that kept the blocks and merged the inputs' indexes
   uint64_t input_segments = 0;
   uint64_t bytes_read = 0;     // segment bytes of the inputs
   uint64_t bytes_written = 0;  // segment bytes of the outputs

@@ -196,6 +196,7 @@ absl::Status Store::MergeGroup(const SegmentList& group, CompactionResult* resul
     if (large_blocks && all_indexed && options_.segment.build_index &&
         index::MergeSegmentIndexes(indexes, &index).ok()) {
       RETURN_IF_ERROR(WriteSegmentFile(inputs[0]->entry().tenant, all, &merged, block_ends, index));
+      result->index_merges++;
     } else {
       RETURN_IF_ERROR(WriteSegmentFile(inputs[0]->entry().tenant, all, &merged));
     }

@@ -8,6 +8,22 @@
 
 namespace lode::query::internal {
 
+namespace {
+
+bool FoldsCase(std::string_view pattern) {
+  for (size_t i = 0; i + 2 < pattern.size(); ++i) {
+    if (pattern[i] != '(' || pattern[i + 1] != '?') continue;
+    for (size_t j = i + 2; j < pattern.size(); ++j) {
+      const char c = pattern[j];
+      if (c == 'i') return true;
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) break;  // '-', ':', ')', ...
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 std::unique_ptr<RegexMatcher> RegexMatcher::Compile(std::string_view pattern, std::string* error) {
   RE2::Options options;
   options.set_log_errors(false);  // the error goes back to the user, not to stderr
@@ -17,19 +33,22 @@ std::unique_ptr<RegexMatcher> RegexMatcher::Compile(std::string_view pattern, st
     return nullptr;
   }
   std::unique_ptr<RegexMatcher> m(new RegexMatcher(std::move(re)));
+  m->folds_case_ = FoldsCase(pattern);
   auto f = std::make_unique<re2::FilteredRE2>(3);
   int id = 0;
   if (f->Add(re2::StringPiece(pattern.data(), pattern.size()), options, &id) == RE2::NoError) {
     f->Compile(&m->atoms_);
     if (!m->atoms_.empty()) {
-      const bool folds = m->re_->pattern().find("(?") != std::string::npos;
       for (const std::string& a : m->atoms_) {
-        bool ok = true;
+        bool ok = true, digit = false;
         for (char c : a) {
-          if (static_cast<unsigned char>(c) >= 0x80 || (folds && (c == 'k' || c == 's')))
+          if (static_cast<unsigned char>(c) >= 0x80 || (m->folds_case_ && (c == 'k' || c == 's'))) {
             ok = false;
+          }
+          digit = digit || (c >= '0' && c <= '9');
         }
         m->checkable_.push_back(ok);
+        m->has_digit_.push_back(digit);
       }
       m->prefilter_ = std::move(f);
     }
@@ -40,22 +59,31 @@ std::unique_ptr<RegexMatcher> RegexMatcher::Compile(std::string_view pattern, st
 RegexMatcher::RegexMatcher(std::unique_ptr<re2::RE2> re) : re_(std::move(re)) {}
 RegexMatcher::~RegexMatcher() = default;  // here, where FilteredRE2 is complete
 
-bool RegexMatcher::PartialMatch(std::string_view value) const {
-  if (prefilter_ != nullptr) {
-    thread_local std::string folded;
-    thread_local std::vector<int> matched, potential;
-    folded.assign(value);
-    for (char& c : folded) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-    matched.clear();
-    for (size_t a = 0; a < atoms_.size(); ++a) {
-      if (!checkable_[a] || folded.find(atoms_[a]) != std::string::npos) {
-        matched.push_back(static_cast<int>(a));
-      }
+bool RegexMatcher::MayMatchGivenAtoms(const std::vector<int>& present) const {
+  if (prefilter_ == nullptr) return true;
+  thread_local std::vector<int> potential;
+  prefilter_->AllPotentials(present, &potential);
+  return !potential.empty();
+}
+
+bool RegexMatcher::MayMatch(std::string_view text, bool digits_unknown) const {
+  if (prefilter_ == nullptr) return true;
+  thread_local std::string folded;
+  thread_local std::vector<int> present;
+  folded.assign(text);
+  for (char& c : folded) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  present.clear();
+  for (size_t a = 0; a < atoms_.size(); ++a) {
+    if (!checkable_[a] || (digits_unknown && has_digit_[a]) ||
+        folded.find(atoms_[a]) != std::string::npos) {
+      present.push_back(static_cast<int>(a));
     }
-    prefilter_->AllPotentials(matched, &potential);
-    if (potential.empty()) return false;
   }
-  return RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *re_);
+  return MayMatchGivenAtoms(present);
+}
+
+bool RegexMatcher::PartialMatch(std::string_view value) const {
+  return MayMatch(value) && RE2::PartialMatch(re2::StringPiece(value.data(), value.size()), *re_);
 }
 
 }  // namespace lode::query::internal

@@ -30,16 +30,29 @@ class RegexMatcher {
   // literals (RE2's prefilter) are answered without running the regex.
   bool PartialMatch(std::string_view value) const;
 
+  // The prefilter: RE2's required literals ("atoms", lower case), empty when the pattern has
+  // none (then every text may match).
+  const std::vector<std::string>& atoms() const { return atoms_; }
+  // Whether the pattern turns on case-insensitive matching somewhere (`(?i)`, `(?si:...)`).
+  // Then RE2 also matches `k` to U+212A and `s` to U+017F, which ASCII folding cannot see.
+  bool folds_case() const { return folds_case_; }
+  // Whether a text holding the atoms listed in `present` (indexes into atoms()) may match.
+  bool MayMatchGivenAtoms(const std::vector<int>& present) const;
+  // Whether a text may match, judged by the atoms alone. With `digits_unknown` the text's
+  // digits stand for unknown ones (a message skeleton), so atoms with digits count as present.
+  bool MayMatch(std::string_view text, bool digits_unknown = false) const;
+
  private:
   explicit RegexMatcher(std::unique_ptr<re2::RE2> re);
 
   std::unique_ptr<re2::RE2> re_;
-  // The prefilter: RE2's required literals (lower case) and their AND/OR structure. Null when
-  // the pattern has none. A literal that ASCII folding cannot check (non-ASCII bytes; `k` and
-  // `s`, which (?i) also matches to U+212A and U+017F) counts as present.
-  std::unique_ptr<re2::FilteredRE2> prefilter_;
+  std::unique_ptr<re2::FilteredRE2> prefilter_;  // null when there are no atoms
   std::vector<std::string> atoms_;
+  // Per atom: found or not by a search in the ASCII-folded text (no non-ASCII byte, no `k` or
+  // `s` under folds_case), and whether it has a digit.
   std::vector<bool> checkable_;
+  std::vector<bool> has_digit_;
+  bool folds_case_ = false;
 };
 
 }  // namespace lode::query::internal

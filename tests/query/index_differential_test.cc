@@ -700,9 +700,30 @@ TEST_F(IndexDifferentialTest, AfterFlushAndCompaction) {
 // Compaction of segments in time order: their blocks and indexes may be kept and merged
 // rather than rebuilt from the rows.
 TEST_F(IndexDifferentialDisjointTest, AfterCompactionOfSegmentsInTimeOrder) {
+  // Segments and their blocks, before and after: the merge must keep the blocks (and so merge
+  // the indexes) rather than re-sort and re-index, or this test would not test the merger.
+  auto segment_blocks = [&](size_t* segments) {
+    auto snap = store_->Snapshot(std::string(storage::kDefaultTenant), INT64_MIN, INT64_MAX);
+    EXPECT_TRUE(snap.ok());
+    size_t blocks = 0;
+    *segments = 0;
+    for (const auto& src : (*snap)->sources) {
+      if (src->name().starts_with("memtable:")) continue;
+      ++*segments;
+      blocks += src->num_blocks();
+      EXPECT_NE(src->index(), nullptr) << src->name();
+    }
+    return blocks;
+  };
+  size_t segments_before = 0, segments_after = 0;
+  const size_t blocks_before = segment_blocks(&segments_before);
   auto r = store_->Compact();
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_GT(r->merges, 0u);
+  const size_t blocks_after = segment_blocks(&segments_after);
+  EXPECT_LT(segments_after, segments_before);
+  EXPECT_EQ(blocks_after, blocks_before);
+  EXPECT_EQ(r->index_merges, r->merges) << "compaction rebuilt indexes instead of merging them";
   QueryGenerator gen(vocabulary_, 91);
   std::vector<std::string> queries = FixedQueries();
   while (queries.size() < static_cast<size_t>(kQueries / 4)) queries.push_back(gen.Query());
