@@ -71,6 +71,12 @@ class Decoder {
     }
     return false;
   }
+  // Skips `count` varints, as that many GetVarint64() calls would but without checking that
+  // each fits 64 bits (callers skip values they do not use, in data already checksummed).
+  bool SkipVarints(size_t count) {
+    while (count > 0 && p_ < end_) count -= (static_cast<unsigned char>(*p_++) & 0x80) == 0;
+    return count == 0;
+  }
   bool GetVarsint64(int64_t* v) {
     uint64_t u;
     if (!GetVarint64(&u)) return false;

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,24 +27,77 @@ inline constexpr int kNumFieldTypes = 4;
 std::string_view FieldTypeName(FieldType t);
 
 // Values of one string column: concatenated bytes and the end offset of each value.
+//
+// Optionally each value also carries a code (StartCodes / AppendCoded), set by a decoder from its
+// dictionary (a string dictionary, a message template): two values with the same code other
+// than kNoCode are equal, so a query can decide a predicate once per code instead of once per
+// row. Values appended with Append() after StartCodes get kNoCode.
+//
+// In dictionary form (StartDictionary / AppendCode) a coded value is not copied at all: Get()
+// returns the code's entry of the dictionary, and bytes()/ends() hold only the values without a
+// code (coded ones are empty there). Only decoders for the query filter use this form.
 class StringData {
  public:
+  static constexpr uint32_t kNoCode = UINT32_MAX;
+
   size_t size() const { return ends_.size(); }
   std::string_view Get(size_t i) const {
+    if (dict_ != nullptr && codes_[i] != kNoCode) return dict_->Get(codes_[i]);
     uint64_t begin = i == 0 ? 0 : ends_[i - 1];
     return std::string_view(bytes_.data() + begin, ends_[i] - begin);
   }
   void Append(std::string_view v) {
     bytes_.append(v.data(), v.size());
     ends_.push_back(bytes_.size());
+    if (coded_) codes_.push_back(kNoCode);
   }
+  // Appends `count` empty values.
+  void AppendEmpty(size_t count) {
+    ends_.resize(ends_.size() + count, bytes_.size());
+    if (coded_) codes_.resize(codes_.size() + count, kNoCode);
+  }
+  // Starts giving codes below `num_codes` to the values appended from now on. Only on an empty
+  // StringData (otherwise the call is ignored and the values stay without codes).
+  void StartCodes(uint32_t num_codes) {
+    if (!ends_.empty()) return;
+    coded_ = true;
+    num_codes_ = num_codes;
+  }
+  // Appends `v` with `code` (< num_codes(), or kNoCode); without StartCodes, as Append(v).
+  void AppendCoded(std::string_view v, uint32_t code) {
+    bytes_.append(v.data(), v.size());
+    ends_.push_back(bytes_.size());
+    if (coded_) codes_.push_back(code);
+  }
+  // Starts the dictionary form with `dict` (its indexes are the codes). Only on an empty
+  // StringData (otherwise ignored).
+  void StartDictionary(std::shared_ptr<const StringData> dict) {
+    if (!ends_.empty()) return;
+    num_codes_ = static_cast<uint32_t>(dict->size());
+    coded_ = true;
+    dict_ = std::move(dict);
+  }
+  // Appends entry `code` of the dictionary (dictionary form only).
+  void AppendCode(uint32_t code) {
+    ends_.push_back(bytes_.size());
+    codes_.push_back(code);
+  }
+  bool dictionary_form() const { return dict_ != nullptr; }
+  bool has_codes() const { return coded_; }
+  uint32_t num_codes() const { return num_codes_; }
+  uint32_t code(size_t i) const { return codes_[i]; }
   void PopBack() {
     ends_.pop_back();
     bytes_.resize(ends_.empty() ? 0 : ends_.back());
+    if (coded_) codes_.pop_back();
   }
   void Clear() {
     bytes_.clear();
     ends_.clear();
+    codes_.clear();
+    coded_ = false;
+    num_codes_ = 0;
+    dict_.reset();
   }
   void Reserve(size_t n, size_t bytes) {
     ends_.reserve(n);
@@ -56,6 +110,10 @@ class StringData {
  private:
   std::string bytes_;
   std::vector<uint64_t> ends_;
+  std::vector<uint32_t> codes_;  // one per value when coded_
+  uint32_t num_codes_ = 0;
+  bool coded_ = false;
+  std::shared_ptr<const StringData> dict_;  // dictionary form
 };
 
 // One field name with one type. `rows` is strictly ascending; value i belongs to rows[i].

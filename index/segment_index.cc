@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include <zstd.h>
 
@@ -172,8 +173,13 @@ bool SegmentIndex::DecodeChunk(
   const std::string_view stored = dict_.substr(b, At(chunk_offsets_, c + 1) - b);
   if (Crc32c(stored) != At(chunk_crcs_, c)) return false;
   thread_local std::string raw;
+  // One decompression context per thread: ZSTD_decompress() would make (and free) one per
+  // chunk, which costs more than a small chunk's decompression.
+  thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(),
+                                                                       ZSTD_freeDCtx);
   raw.resize(At(chunk_raw_, c));
-  const size_t got = ZSTD_decompress(raw.data(), raw.size(), stored.data(), stored.size());
+  const size_t got =
+      ZSTD_decompressDCtx(dctx.get(), raw.data(), raw.size(), stored.data(), stored.size());
   if (ZSTD_isError(got) || got != raw.size()) return false;
   Decoder d(raw);
   std::string key(FirstKey(c));

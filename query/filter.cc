@@ -303,15 +303,63 @@ class Filter::Evaluator {
     return scratch_->value_;
   }
 
+  // Sets in `out` the rows `row_of(i)` of the values i of `sd` (all of them when `row_of` is
+  // null) that are in `in` and satisfy `pred`. Values with a code (StringData) are decided once
+  // per code: a message template, a dictionary entry.
+  template <typename Pred>
+  void EvalValues(const StringData& sd, const uint32_t* row_of, const Selection& in, Selection* out,
+                  Pred pred) {
+    if (!sd.has_codes()) {
+      for (size_t i = 0; i < sd.size(); ++i) {
+        const size_t row = row_of != nullptr ? row_of[i] : i;
+        if (in.Test(row) && pred(sd.Get(i))) out->Set(row);
+      }
+      return;
+    }
+    std::vector<int8_t>& memo = scratch_->memo_;
+    memo.assign(sd.num_codes(), -1);
+    for (size_t i = 0; i < sd.size(); ++i) {
+      const size_t row = row_of != nullptr ? row_of[i] : i;
+      if (!in.Test(row)) continue;
+      const uint32_t code = sd.code(i);
+      bool hit;
+      if (code == StringData::kNoCode) {
+        hit = pred(sd.Get(i));
+      } else if (memo[code] >= 0) {
+        hit = memo[code] != 0;
+      } else {
+        hit = pred(sd.Get(i));
+        memo[code] = hit ? 1 : 0;
+      }
+      if (hit) out->Set(row);
+    }
+  }
+
+  // Whether a word search in `sd` is better done value by value, per code: when most values
+  // have codes (then the folded copy of all bytes is not made).
+  static bool ByCode(const StringData& sd) {
+    if (sd.dictionary_form()) return true;  // bytes() lacks the coded values
+    if (!sd.has_codes()) return false;
+    size_t uncoded = 0;
+    for (size_t i = 0; i < sd.size(); ++i) uncoded += sd.code(i) == StringData::kNoCode;
+    return uncoded * kSparseDivisor < sd.size();
+  }
+
   // Word or phrase in the message or any string field.
   void EvalText(const TokenMatcher& m, const Selection& in, Selection* out) {
     const size_t n = batch_.num_rows();
     Selection remaining = in;
+    auto match_one = [&](std::string_view v) {
+      internal::FoldAsciiCase(v, &scratch_->value_);
+      return m.MatchFolded(scratch_->value_);
+    };
     // Message.
-    if (remaining.Count() * kSparseDivisor >= n) {
-      m.SearchAll(FoldedMessages(), batch_.messages().ends(), nullptr, remaining, out);
+    const StringData& msgs = batch_.messages();
+    if (ByCode(msgs) && (msgs.dictionary_form() || !scratch_->have_messages_)) {
+      EvalValues(msgs, nullptr, remaining, out, match_one);
+    } else if (remaining.Count() * kSparseDivisor >= n) {
+      m.SearchAll(FoldedMessages(), msgs.ends(), nullptr, remaining, out);
     } else {
-      const StringData& msgs = batch_.messages();
       remaining.ForEach([&](size_t row) {
         if (m.MatchFolded(FoldOne(msgs, row))) out->Set(row);
       });
@@ -324,7 +372,9 @@ class Filter::Evaluator {
       if (col.type != FieldType::kString || col.rows.empty()) continue;
       const size_t left = remaining.Count();
       if (left == 0) return;
-      if (left * kSparseDivisor >= n || scratch_->have_columns_[ci]) {
+      if (ByCode(col.strings) && (col.strings.dictionary_form() || !scratch_->have_columns_[ci])) {
+        EvalValues(col.strings, col.rows.data(), remaining, out, match_one);
+      } else if (left * kSparseDivisor >= n || scratch_->have_columns_[ci]) {
         m.SearchAll(FoldedColumn(ci), col.strings.ends(), col.rows.data(), remaining, out);
       } else {
         for (size_t i = 0; i < col.rows.size(); ++i) {
@@ -345,10 +395,8 @@ class Filter::Evaluator {
       return;
     }
     if (const Column* col = batch_.FindColumn(n.field, FieldType::kString)) {
-      for (size_t i = 0; i < col->rows.size(); ++i) {
-        const uint32_t row = col->rows[i];
-        if (in.Test(row) && col->strings.Get(i) == n.value) out->Set(row);
-      }
+      EvalValues(col->strings, col->rows.data(), in, out,
+                 [&](std::string_view v) { return v == n.value; });
     }
     if (n.number) {
       if (const Column* col = batch_.FindColumn(n.field, FieldType::kInt64)) {
@@ -384,16 +432,17 @@ class Filter::Evaluator {
   void EvalStrings(const CNode& n, const Selection& in, Selection* out, Pred pred) {
     if (n.is_message) {
       const StringData& msgs = batch_.messages();
+      if (msgs.has_codes()) {
+        EvalValues(msgs, nullptr, in, out, pred);
+        return;
+      }
       in.ForEach([&](size_t row) {
         if (pred(msgs.Get(row))) out->Set(row);
       });
       return;
     }
     if (const Column* col = batch_.FindColumn(n.field, FieldType::kString)) {
-      for (size_t i = 0; i < col->rows.size(); ++i) {
-        const uint32_t row = col->rows[i];
-        if (in.Test(row) && pred(col->strings.Get(i))) out->Set(row);
-      }
+      EvalValues(col->strings, col->rows.data(), in, out, pred);
     }
   }
 

@@ -34,7 +34,8 @@ class FilterScratch {
   bool have_messages_ = false;
   std::vector<std::string> folded_columns_;  // by index in RecordBatch::columns()
   std::vector<bool> have_columns_;
-  std::string value_;  // one folded value (sparse search)
+  std::string value_;         // one folded value (sparse search)
+  std::vector<int8_t> memo_;  // per value code: -1 not decided yet, else the answer
 };
 
 class Filter {

@@ -452,10 +452,14 @@ uint64_t QueryCursor::Count() {
       ++st.blocks_read;
       const size_t n = in->num_rows();
       st.rows_scanned += n;
-      sel.Reset(n, false);
-      const std::vector<int64_t>& times = in->times();
-      for (size_t r = 0; r < n; ++r) {
-        if (times[r] >= options_.from && times[r] < options_.to) sel.Set(r);
+      if (bm.min_time >= options_.from && bm.max_time < options_.to) {
+        sel.Reset(n, true);
+      } else {
+        sel.Reset(n, false);
+        const std::vector<int64_t>& times = in->times();
+        for (size_t r = 0; r < n; ++r) {
+          if (times[r] >= options_.from && times[r] < options_.to) sel.Set(r);
+        }
       }
       filter_.Evaluate(*in, &sel, &scratch);
       local += sel.Count();

@@ -26,6 +26,7 @@ class Selection {
   void ClearLike(const Selection& other) { Reset(other.n_, false); }
 
   size_t size() const { return n_; }
+  bool operator==(const Selection&) const = default;
   bool Test(size_t i) const { return (words_[i >> 6] >> (i & 63)) & 1; }
   void Set(size_t i) { words_[i >> 6] |= uint64_t{1} << (i & 63); }
   void Unset(size_t i) { words_[i >> 6] &= ~(uint64_t{1} << (i & 63)); }

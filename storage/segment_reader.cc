@@ -248,8 +248,9 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
   for (size_t k = 0; k < nchunks; ++k) {
     if (k == 0 || is_wanted(bm.chunks[k].column_id)) {
       decode[k] = true;
-      // A skeleton needs no numbers, so none of the columns the message takes them from.
-      if (k == 1 && message_skeleton && expand_if == nullptr) continue;
+      // A skeleton needs no numbers: the columns the message takes them from are decoded only
+      // when a template that is expanded references them (the loader below).
+      if (k == 1 && message_skeleton) continue;
       for (uint32_t ref : bm.chunks[k].refs) decode[chunk_of[ref]] = true;
     }
   }
@@ -289,38 +290,57 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
   }
   // Chunks without references first; they become the sources of the others.
   internal::BlockRefs refs(rows);
-  auto decode_field = [&](size_t k) -> absl::Status {
+  auto decode_field = [&](size_t k, ChunkBuffers* b) -> absl::Status {
     const ChunkMeta& c = bm.chunks[k];
-    RETURN_IF_ERROR(ReadChunk(i, c, &buf));
-    internal::StreamReader r(buf.streams);
+    RETURN_IF_ERROR(ReadChunk(i, c, b));
+    internal::StreamReader r(b->streams);
     refs.Allow(&c.refs);
-    if (!internal::DecodeField(&r, c.num_values, rows, &refs, col[k])) {
+    // A projected read serves the query, which takes dictionary-form values.
+    if (!internal::DecodeField(&r, c.num_values, rows, &refs, col[k], wanted != nullptr)) {
       return bad(StrCat("field '", col[k]->name, "' corrupt"));
     }
     return absl::OkStatus();
   };
   for (size_t k = 2; k < nchunks; ++k) {
     if (col[k] == nullptr || !bm.chunks[k].refs.empty()) continue;
-    RETURN_IF_ERROR(decode_field(k));
+    RETURN_IF_ERROR(decode_field(k, &buf));
     refs.Add(internal::ColumnView::Of(bm.chunks[k].column_id, *col[k], 0, col[k]->size(), 0));
   }
   for (size_t k = 2; k < nchunks; ++k) {
     if (col[k] == nullptr || bm.chunks[k].refs.empty()) continue;
-    RETURN_IF_ERROR(decode_field(k));
+    RETURN_IF_ERROR(decode_field(k, &buf));
   }
   if (decode[1]) {
     const ChunkMeta& c = bm.chunks[1];
+    // Columns the message references that are not decoded yet (skeleton mode): decoded into
+    // scratch when an expanded template first needs one. Only columns without references of
+    // their own can be sources, as on the writing side.
+    ChunkBuffers lazy_buf;
+    absl::Status lazy_status;
+    refs.SetLoader([&](uint32_t id) {
+      if (id < kFirstFieldColumnId || id >= chunk_of.size()) return false;
+      const int32_t k = chunk_of[id];
+      if (k < 2 || col[k] != nullptr || !bm.chunks[k].refs.empty()) return false;
+      const FieldSchema& fs = meta_.fields[id - kFirstFieldColumnId];
+      col[k] = &scratch[k];
+      col[k]->name = fs.name;
+      col[k]->type = fs.type;
+      lazy_status = decode_field(k, &lazy_buf);
+      refs.Allow(&c.refs);
+      if (!lazy_status.ok()) return false;
+      refs.Add(internal::ColumnView::Of(id, *col[k], 0, col[k]->size(), 0));
+      return true;
+    });
     RETURN_IF_ERROR(ReadChunk(i, c, &buf));
     internal::StreamReader r(buf.streams);
     refs.Allow(&c.refs);
     if (!internal::DecodeMessageChunk(&r, rows, &refs, out->mutable_messages(), message_skeleton,
                                       message_skeleton ? expand_if : nullptr)) {
+      RETURN_IF_ERROR(lazy_status);
       return bad("message column corrupt");
     }
   } else {
-    StringData* m = out->mutable_messages();
-    m->Reserve(rows, 0);
-    for (uint32_t r = 0; r < rows; ++r) m->Append("");
+    out->mutable_messages()->AppendEmpty(rows);
   }
   return absl::OkStatus();
 }

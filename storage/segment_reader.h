@@ -44,7 +44,9 @@ class SegmentReader {
   // With `message_skeleton`, template-encoded messages come out as their skeletons (numbers
   // printed as "0"; storage/internal/template_codec.h): enough for searches without digits, and
   // much cheaper. With `expand_if` as well, messages of the templates it accepts are decoded in
-  // full and only the others come out as skeletons.
+  // full and only the others come out as skeletons. Dictionary-encoded string fields and
+  // skeletons come out in StringData's dictionary form (values not copied; bytes() holds only
+  // values without a code), which the query filter and Get() understand.
   absl::Status ReadBlock(size_t i, const std::vector<uint32_t>& column_ids, RecordBatch* out,
                          bool message_skeleton = false,
                          const MessageExpandPredicate* expand_if = nullptr) const;

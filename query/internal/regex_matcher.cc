@@ -10,6 +10,9 @@ namespace lode::query::internal {
 
 namespace {
 
+// Atoms up to which MayMatchGivenAtoms is tabulated (2^this entries).
+constexpr size_t kMaxTabulatedAtoms = 10;
+
 bool FoldsCase(std::string_view pattern) {
   for (size_t i = 0; i + 2 < pattern.size(); ++i) {
     if (pattern[i] != '(' || pattern[i + 1] != '?') continue;
@@ -49,8 +52,34 @@ std::unique_ptr<RegexMatcher> RegexMatcher::Compile(std::string_view pattern, st
         }
         m->checkable_.push_back(ok);
         m->has_digit_.push_back(digit);
+        std::vector<std::string> runs;
+        if (digit) {
+          std::string run;
+          for (char c : a + '0') {
+            if (c >= '0' && c <= '9') {
+              if (!run.empty()) runs.push_back(std::move(run));
+              run.clear();
+            } else {
+              run.push_back(c);
+            }
+          }
+        }
+        m->non_digit_runs_.push_back(std::move(runs));
       }
       m->prefilter_ = std::move(f);
+      if (m->atoms_.size() <= kMaxTabulatedAtoms) {
+        const size_t sets = size_t{1} << m->atoms_.size();
+        std::vector<bool> table(sets);
+        std::vector<int> present;
+        for (size_t mask = 0; mask < sets; ++mask) {
+          present.clear();
+          for (size_t a = 0; a < m->atoms_.size(); ++a) {
+            if (mask >> a & 1) present.push_back(static_cast<int>(a));
+          }
+          table[mask] = m->MayMatchGivenAtoms(present);
+        }
+        m->given_atoms_ = std::move(table);
+      }
     }
   }
   return m;
@@ -61,6 +90,11 @@ RegexMatcher::~RegexMatcher() = default;  // here, where FilteredRE2 is complete
 
 bool RegexMatcher::MayMatchGivenAtoms(const std::vector<int>& present) const {
   if (prefilter_ == nullptr) return true;
+  if (!given_atoms_.empty()) {
+    size_t mask = 0;
+    for (int a : present) mask |= size_t{1} << a;
+    return given_atoms_[mask];
+  }
   thread_local std::vector<int> potential;
   prefilter_->AllPotentials(present, &potential);
   return !potential.empty();
@@ -74,10 +108,21 @@ bool RegexMatcher::MayMatch(std::string_view text, bool digits_unknown) const {
   for (char& c : folded) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
   present.clear();
   for (size_t a = 0; a < atoms_.size(); ++a) {
-    if (!checkable_[a] || (digits_unknown && has_digit_[a]) ||
-        folded.find(atoms_[a]) != std::string::npos) {
-      present.push_back(static_cast<int>(a));
+    bool found;
+    if (!checkable_[a]) {
+      found = true;
+    } else if (digits_unknown && has_digit_[a]) {
+      found = true;
+      for (const std::string& run : non_digit_runs_[a]) {
+        if (folded.find(run) == std::string::npos) {
+          found = false;
+          break;
+        }
+      }
+    } else {
+      found = folded.find(atoms_[a]) != std::string::npos;
     }
+    if (found) present.push_back(static_cast<int>(a));
   }
   return MayMatchGivenAtoms(present);
 }

@@ -39,7 +39,9 @@ class RegexMatcher {
   // Whether a text holding the atoms listed in `present` (indexes into atoms()) may match.
   bool MayMatchGivenAtoms(const std::vector<int>& present) const;
   // Whether a text may match, judged by the atoms alone. With `digits_unknown` the text's
-  // digits stand for unknown ones (a message skeleton), so atoms with digits count as present.
+  // digits stand for unknown ones (a message skeleton, where every number reads "0"): an atom
+  // with digits then counts as present when each of its runs of non-digits is in the text
+  // (those bytes are the same in a value and in its skeleton).
   bool MayMatch(std::string_view text, bool digits_unknown = false) const;
 
  private:
@@ -52,6 +54,10 @@ class RegexMatcher {
   // `s` under folds_case), and whether it has a digit.
   std::vector<bool> checkable_;
   std::vector<bool> has_digit_;
+  std::vector<std::vector<std::string>> non_digit_runs_;  // per atom with digits
+  // With few atoms, MayMatchGivenAtoms's answer for every set of present atoms (bit a = atom
+  // a), so that judging a text allocates nothing (FilteredRE2 does); empty otherwise.
+  std::vector<bool> given_atoms_;
   bool folds_case_ = false;
 };
 

@@ -84,8 +84,11 @@ void BlockRefs::Add(const ColumnView& v) {
 }
 
 RefSource* BlockRefs::Find(uint32_t column_id) {
-  for (auto& s : sources_) {
-    if (s->view().column_id == column_id) return s.get();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    for (auto& s : sources_) {
+      if (s->view().column_id == column_id) return s.get();
+    }
+    if (attempt == 0 && !(loader_ && loader_(column_id))) break;
   }
   return nullptr;
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -71,7 +72,12 @@ class BlockRefs {
   uint32_t block_rows() const { return block_rows_; }
   // Makes `v` referenceable. Its values must outlive this object.
   void Add(const ColumnView& v);
+  // The source of `column_id`: one added, or else one the loader (if any) adds on demand.
   RefSource* Find(uint32_t column_id);
+  // Decoder side: Find() calls `loader(column_id)` for a column not added yet, so that a column
+  // only some values reference (the numbers of expanded message templates) is decoded only when
+  // one of them is. The loader adds the column and returns true, or returns false.
+  void SetLoader(std::function<bool(uint32_t column_id)> loader) { loader_ = std::move(loader); }
   const std::vector<std::unique_ptr<RefSource>>& sources() const { return sources_; }
 
   // Encoder side: column ids referenced by the chunk being encoded (sorted, unique).
@@ -86,6 +92,7 @@ class BlockRefs {
   std::vector<std::unique_ptr<RefSource>> sources_;
   std::vector<uint32_t> used_;
   const std::vector<uint32_t>* allowed_ = nullptr;
+  std::function<bool(uint32_t)> loader_;
 };
 
 }  // namespace lode::storage::internal

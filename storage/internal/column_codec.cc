@@ -75,7 +75,8 @@ void EncodeField(const Column& c, size_t lo, size_t hi, uint32_t row_base, uint3
   }
 }
 
-bool DecodeField(StreamReader* r, uint32_t n, uint32_t block_rows, BlockRefs* refs, Column* c) {
+bool DecodeField(StreamReader* r, uint32_t n, uint32_t block_rows, BlockRefs* refs, Column* c,
+                 bool dictionary_form) {
   Decoder* m = r->main();
   uint8_t presence;
   if (!m->GetByte(&presence) || n > block_rows) return false;
@@ -134,7 +135,10 @@ bool DecodeField(StreamReader* r, uint32_t n, uint32_t block_rows, BlockRefs* re
       if (!DecodeDoubles(r, n, c->doubles.data())) return false;
       break;
     case FieldType::kString:
-      if (!DecodeStringValues(r, n, c->rows.data(), refs, &c->strings)) return false;
+      if (!DecodeStringValues(r, n, c->rows.data(), refs, &c->strings, false, nullptr,
+                              dictionary_form)) {
+        return false;
+      }
       break;
   }
   return r->Finish();

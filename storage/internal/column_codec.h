@@ -48,8 +48,9 @@ bool DecodeMessageChunk(StreamReader* r, size_t n, BlockRefs* refs, StringData* 
 void EncodeField(const Column& c, size_t lo, size_t hi, uint32_t row_base, uint32_t block_rows,
                  BlockRefs* refs, StreamWriter* w);
 // Decodes `n` values into `c` (which must be empty and have its type set), rows relative to
-// the block.
-bool DecodeField(StreamReader* r, uint32_t n, uint32_t block_rows, BlockRefs* refs, Column* c);
+// the block. With `dictionary_form`, string values may come in StringData's dictionary form.
+bool DecodeField(StreamReader* r, uint32_t n, uint32_t block_rows, BlockRefs* refs, Column* c,
+                 bool dictionary_form = false);
 
 // A short name of the encoding of a chunk, from its main stream ("time-delta", "rows:list
 // template", ...), for tools that report what the writer chose. "?" for what it cannot name.

@@ -1,6 +1,7 @@
 #include "storage/internal/string_codec.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "absl/container/flat_hash_map.h"
 
@@ -69,9 +70,9 @@ void PutTagAndCount(Encoding tag, size_t k, StreamWriter* w) {
 
 // Appends `v` unless the chunk's values would exceed kMaxChunkStringBytes (a dictionary or a
 // template repeated for every row can expand a small chunk enormously).
-bool AppendBounded(std::string_view v, StringData* out) {
+bool AppendBounded(std::string_view v, StringData* out, uint32_t code = StringData::kNoCode) {
   if (out->byte_size() + v.size() > kMaxChunkStringBytes) return false;
-  out->Append(v);
+  out->AppendCoded(v, code);
   return true;
 }
 
@@ -224,7 +225,9 @@ void EncodeStringValues(const StringData& data, size_t begin, size_t end, const 
 }
 
 bool DecodeStringValues(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs* refs,
-                        StringData* out, bool skeleton, const TemplatePredicate* expand_if) {
+                        StringData* out, bool skeleton, const TemplatePredicate* expand_if,
+                        bool dictionary_form) {
+  dictionary_form = dictionary_form && out->size() == 0;
   Decoder* m = r->main();
   uint8_t enc;
   if (!m->GetByte(&enc)) return false;
@@ -253,13 +256,24 @@ bool DecodeStringValues(StreamReader* r, size_t n, const uint32_t* rows, BlockRe
     case Encoding::kStringDict: {
       uint64_t k;
       if (!m->GetVarint64(&k) || k > n) return false;
-      StringData dict;
+      auto shared = std::make_shared<StringData>();
+      StringData& dict = *shared;
       if (!GetStringList(r, k, &dict)) return false;
       std::vector<int64_t> ids(n);
       if (!DecodeInts(r, n, ids.data())) return false;
+      if (dictionary_form) {
+        out->StartDictionary(shared);
+        for (size_t i = 0; i < n; ++i) {
+          if (ids[i] < 0 || static_cast<uint64_t>(ids[i]) >= k) return false;
+          out->AppendCode(static_cast<uint32_t>(ids[i]));
+        }
+        return true;
+      }
+      out->StartCodes(static_cast<uint32_t>(k));
       for (size_t i = 0; i < n; ++i) {
         if (ids[i] < 0 || static_cast<uint64_t>(ids[i]) >= k ||
-            !AppendBounded(dict.Get(static_cast<size_t>(ids[i])), out)) {
+            !AppendBounded(dict.Get(static_cast<size_t>(ids[i])), out,
+                           static_cast<uint32_t>(ids[i]))) {
           return false;
         }
       }
@@ -269,15 +283,25 @@ bool DecodeStringValues(StreamReader* r, size_t n, const uint32_t* rows, BlockRe
       uint64_t k;
       Decoder codes{std::string_view()};
       if (!m->GetVarint64(&k) || k > n || !r->Next(&codes)) return false;
-      StringData dict;
+      auto shared = std::make_shared<StringData>();
+      StringData& dict = *shared;
       if (!GetStringList(r, k, &dict)) return false;
       uint64_t next = 0;
+      if (dictionary_form) {
+        out->StartDictionary(shared);
+      } else {
+        out->StartCodes(static_cast<uint32_t>(k));
+      }
       for (size_t i = 0; i < n; ++i) {
         uint64_t c;
         if (!codes.GetVarint64(&c) || c > next) return false;
         if (c == 0 && next >= k) return false;
         const size_t id = c == 0 ? next++ : next - c;
-        if (!AppendBounded(dict.Get(id), out)) return false;
+        if (dictionary_form) {
+          out->AppendCode(static_cast<uint32_t>(id));
+        } else if (!AppendBounded(dict.Get(id), out, static_cast<uint32_t>(id))) {
+          return false;
+        }
       }
       return next == k && codes.done();
     }

@@ -33,9 +33,10 @@ bool GetStringList(StreamReader* r, size_t k, StringData* out);
 void EncodeStringValues(const StringData& data, size_t begin, size_t end, const uint32_t* rows,
                         BlockRefs* refs, StreamWriter* w);
 // With `skeleton`, template-encoded values come out as their skeletons (template_codec.h);
-// with `expand_if` too, only the values of templates it rejects do.
+// with `expand_if` too, only the values of templates it rejects do. With `dictionary_form`,
+// dictionary-encoded values come out in StringData's dictionary form (not copied per value).
 bool DecodeStringValues(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs* refs,
                         StringData* out, bool skeleton = false,
-                        const TemplatePredicate* expand_if = nullptr);
+                        const TemplatePredicate* expand_if = nullptr, bool dictionary_form = false);
 
 }  // namespace lode::storage::internal

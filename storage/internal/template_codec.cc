@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <deque>
+#include <memory>
+#include <numeric>
 
 #include "absl/container/flat_hash_map.h"
 
@@ -283,21 +285,67 @@ bool TryEncodeTemplates(const StringData& data, size_t begin, size_t end, const 
 
 namespace {
 
-// The skeleton of template `tp`: its text with each number written "0".
-bool Skeleton(std::string_view tp, std::string* sk) {
-  for (size_t i = 0; i < tp.size(); ++i) {
-    const char c = tp[i];
+inline bool IsPlaceholderByte(char c) {
+  return static_cast<unsigned char>(c - kVarPlain) <= kEscape - kVarPlain;
+}
+
+// Appends to `sk` the skeleton of template `tp` (its text with each number written "0") and
+// returns its number of numbers, or -1 when `tp` is malformed.
+int64_t Skeleton(std::string_view tp, std::string* sk) {
+  int64_t numbers = 0;
+  size_t i = 0;
+  while (i < tp.size()) {
+    size_t j = i;
+    while (j < tp.size() && !IsPlaceholderByte(tp[j])) ++j;
+    sk->append(tp.data() + i, j - i);
+    if (j == tp.size()) break;
+    const char c = tp[j];
     if (c == kVarPlain || c == kVarPadded) {
-      if (c == kVarPadded && ++i >= tp.size()) return false;
+      if (c == kVarPadded && ++j >= tp.size()) return -1;
       sk->push_back('0');
-    } else if (c == kEscape) {
-      if (++i >= tp.size()) return false;
-      sk->push_back(tp[i]);
-    } else {
-      sk->push_back(c);
+      ++numbers;
+    } else {  // kEscape
+      if (++j >= tp.size()) return -1;
+      sk->push_back(tp[j]);
     }
+    i = j + 1;
   }
-  return true;
+  return numbers;
+}
+
+// The skeletons of the k templates of `dict`, in order, and (when `numbers` is not null) the
+// number of numbers of each.
+std::shared_ptr<StringData> Skeletons(const StringData& dict, std::vector<size_t>* numbers) {
+  auto out = std::make_shared<StringData>();
+  out->Reserve(dict.size(), dict.byte_size());
+  std::string sk;
+  for (size_t t = 0; t < dict.size(); ++t) {
+    sk.clear();
+    const int64_t nv = Skeleton(dict.Get(t), &sk);
+    if (nv < 0) return nullptr;
+    if (numbers != nullptr) (*numbers)[t] = static_cast<size_t>(nv);
+    out->Append(sk);
+  }
+  return out;
+}
+
+// Starts `out` in dictionary form over `skeletons` when it is empty (the usual case: one block's
+// message column); otherwise values are copied with their codes.
+void StartSkeletons(const std::shared_ptr<StringData>& skeletons, StringData* out) {
+  if (out->size() == 0) {
+    out->StartDictionary(skeletons);
+  } else {
+    out->StartCodes(static_cast<uint32_t>(skeletons->size()));
+  }
+}
+
+// Appends the skeleton of template `t` (entry t of `skeletons`).
+void AppendSkeleton(const StringData& skeletons, uint32_t t, StringData* out) {
+  if (out->dictionary_form()) {
+    out->AppendCode(t);
+  } else {
+    out->AppendCoded(skeletons.Get(t), t);
+  }
 }
 
 }  // namespace
@@ -310,13 +358,13 @@ bool DecodeTemplateSkeletons(StreamReader* r, size_t n, StringData* out) {
   if (!GetStringList(r, k, &dict)) return false;
   std::vector<int64_t> id_of(n);
   if (!DecodeInts(r, n, id_of.data())) return false;
-  std::vector<std::string> skeleton(k);
-  for (size_t t = 0; t < k; ++t) {
-    if (!Skeleton(dict.Get(t), &skeleton[t])) return false;
-  }
+  std::shared_ptr<StringData> skeletons = Skeletons(dict, nullptr);
+  if (skeletons == nullptr) return false;
+  const StringData& sk = *skeletons;
+  StartSkeletons(skeletons, out);  // k <= n, and n fits a block
   for (size_t i = 0; i < n; ++i) {
     if (id_of[i] < 0 || static_cast<uint64_t>(id_of[i]) >= k) return false;
-    out->Append(skeleton[static_cast<size_t>(id_of[i])]);
+    AppendSkeleton(sk, static_cast<uint32_t>(id_of[i]), out);
   }
   return true;
 }
@@ -329,51 +377,52 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
   StringData dict;
   if (!GetStringList(r, k, &dict)) return false;
   // Templates whose values may come out as skeletons: their numbers are not even decoded.
-  std::vector<std::string> skeleton;
+  std::shared_ptr<StringData> skeletons;
   std::vector<uint8_t> expand(k, 1);
+  std::vector<size_t> nv(k), count(k, 0), base(k, 0);
   if (expand_if != nullptr) {
-    skeleton.resize(k);
-    for (size_t t = 0; t < k; ++t) {
-      if (!Skeleton(dict.Get(t), &skeleton[t])) return false;
-      expand[t] = (*expand_if)(skeleton[t]);
-    }
+    skeletons = Skeletons(dict, &nv);
+    if (skeletons == nullptr) return false;
+    for (size_t t = 0; t < k; ++t) expand[t] = (*expand_if)(skeletons->Get(t));
+  } else {
+    for (size_t t = 0; t < k; ++t) nv[t] = CountVars(dict.Get(t));
   }
   std::vector<int64_t> id_of(n);
   if (!DecodeInts(r, n, id_of.data())) return false;
-  std::vector<size_t> nv(k), count(k, 0), base(k, 0);
   for (size_t i = 0; i < n; ++i) {
     if (id_of[i] < 0 || static_cast<uint64_t>(id_of[i]) >= k) return false;
     ++count[id_of[i]];
   }
-  // Numbers of template t, slot j, rank q live at vars[base[t] + j * count[t] + q].
+  // Numbers of template t, slot j, rank q live at vars[base[t] + j * count[t] + q]; only
+  // templates that are expanded get room.
   size_t total = 0;
   for (size_t t = 0; t < k; ++t) {
-    nv[t] = CountVars(dict.Get(t));
     base[t] = total;
     if (nv[t] > kMaxNumbers || count[t] * nv[t] > kMaxNumbers) return false;
-    total += nv[t] * count[t];
+    if (expand[t]) total += nv[t] * count[t];
     if (total > kMaxNumbers) return false;
   }
   std::vector<uint64_t> vars(total);
   std::vector<std::vector<uint32_t>> rows_of;  // block rows of each template, for references
   struct Stored {
-    uint64_t* dst;  // count values (first one given for kDelta)
-    size_t count;
-    size_t planes_count;  // values that come from the planes
-    SlotKind kind;
-    uint64_t first;
-    uint8_t width;
+    uint64_t* dst = nullptr;  // count values (first one given for kDelta)
+    size_t count = 0;
+    size_t planes_count = 0;  // values that come from the planes
+    SlotKind kind = SlotKind::kFor;
+    uint64_t first = 0;
+    uint8_t width = 0;
     bool varint = false;
     bool delta = false;
     bool used = true;  // false: the template stays a skeleton, its numbers are skipped
   };
   std::vector<Stored> stored;
+  stored.reserve(std::accumulate(nv.begin(), nv.end(), size_t{0}));
   bool any_varint = false;
   for (size_t t = 0; t < k; ++t) {
     for (size_t j = 0; j < nv[t]; ++j) {
       uint8_t kind;
       if (!m->GetByte(&kind)) return false;
-      uint64_t* dst = vars.data() + base[t] + j * count[t];
+      uint64_t* dst = expand[t] ? vars.data() + base[t] + j * count[t] : nullptr;
       if (static_cast<SlotKind>(kind) == SlotKind::kRef) {
         uint64_t col, kk;
         uint8_t src;
@@ -382,9 +431,9 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
             col > UINT32_MAX || refs == nullptr || !refs->Allowed(static_cast<uint32_t>(col))) {
           return false;
         }
+        if (!expand[t]) continue;  // a skeleton: the referenced numbers are not needed
         RefSource* s = refs->Find(static_cast<uint32_t>(col));
         if (s == nullptr) return false;
-        if (!expand[t]) continue;  // a skeleton: the referenced numbers are not needed
         if (rows_of.empty()) {
           rows_of.resize(k);
           for (size_t i = 0; i < n; ++i) {
@@ -399,7 +448,12 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
         }
         continue;
       }
-      Stored s{dst, count[t], count[t], static_cast<SlotKind>(kind), 0, 0};
+      // Built in place: a copy of the struct per slot showed in profiles.
+      Stored& s = stored.emplace_back();
+      s.dst = dst;
+      s.count = count[t];
+      s.planes_count = count[t];
+      s.kind = static_cast<SlotKind>(kind);
       s.used = expand[t] != 0;
       if (kind > static_cast<uint8_t>(SlotKind::kDeltaVarint) || !m->GetVarint64(&s.first)) {
         return false;
@@ -415,7 +469,6 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
         if (s.count == 0) return false;
         s.planes_count = s.count - 1;
       }
-      stored.push_back(s);
     }
   }
   uint8_t planes;
@@ -424,6 +477,7 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
     if (s.width > planes) return false;
   }
   for (Stored& s : stored) {
+    if (!s.used) continue;
     uint64_t* u = s.delta ? s.dst + 1 : s.dst;
     std::fill(u, u + s.planes_count, 0);
   }
@@ -449,6 +503,10 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
     if (!r->Next(&vs)) return false;
     for (Stored& s : stored) {
       if (!s.varint) continue;
+      if (!s.used) {
+        if (!vs.SkipVarints(s.planes_count)) return false;
+        continue;
+      }
       uint64_t* u = s.delta ? s.dst + 1 : s.dst;
       for (size_t q = 0; q < s.planes_count; ++q) {
         if (!vs.GetVarint64(&u[q])) return false;
@@ -467,14 +525,22 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
       }
     }
   }
+  // Codes: a skeleton, or a template without numbers (then its skeleton is its value), is the
+  // same value in every row of its template; expanded values with numbers get none.
+  const StringData* sk = skeletons.get();
+  if (skeletons != nullptr) {
+    StartSkeletons(skeletons, out);
+  } else {
+    out->StartCodes(static_cast<uint32_t>(k));
+  }
   std::vector<size_t> rank(k, 0);
   std::vector<uint64_t> row_vars;
   std::string value;
   for (size_t i = 0; i < n; ++i) {
     const size_t t = static_cast<size_t>(id_of[i]);
-    if (!expand[t]) {
+    if (sk != nullptr && (!expand[t] || nv[t] == 0)) {
       ++rank[t];
-      out->Append(skeleton[t]);
+      AppendSkeleton(*sk, static_cast<uint32_t>(t), out);
       continue;
     }
     row_vars.resize(nv[t]);
@@ -485,7 +551,7 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
         out->byte_size() + value.size() > kMaxChunkStringBytes) {
       return false;
     }
-    out->Append(value);
+    out->AppendCoded(value, nv[t] == 0 ? static_cast<uint32_t>(t) : StringData::kNoCode);
   }
   return true;
 }

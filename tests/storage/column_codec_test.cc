@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <random>
 
@@ -217,7 +218,20 @@ Encoding StringRoundTrip(const std::vector<std::string>& vals, StreamWriter* w =
   for (size_t i = 0; i < vals.size() && i < back.strings.size(); ++i) {
     EXPECT_EQ(back.strings.Get(i), vals[i]) << i;
   }
-  return TagOf(*w, 1);
+  const Encoding tag = TagOf(*w, 1);
+  // Codes where the decoder gives them (every value of a dictionary): equal codes, equal values.
+  const bool dictionary = tag == Encoding::kStringDict || tag == Encoding::kStringRecent;
+  EXPECT_EQ(back.strings.has_codes(), dictionary || tag == Encoding::kStringTemplate);
+  std::map<uint32_t, std::string> value_of_code;
+  for (size_t i = 0; back.strings.has_codes() && i < back.strings.size(); ++i) {
+    const uint32_t code = back.strings.code(i);
+    if (dictionary) EXPECT_NE(code, StringData::kNoCode) << i;
+    if (code == StringData::kNoCode) continue;
+    EXPECT_LT(code, back.strings.num_codes());
+    auto [it, inserted] = value_of_code.emplace(code, vals[i]);
+    EXPECT_EQ(it->second, vals[i]) << i;
+  }
+  return tag;
 }
 
 TEST(ColumnCodec, StringsDictionaryTemplateRecentAndPlain) {

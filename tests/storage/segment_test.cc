@@ -3,6 +3,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -278,6 +279,55 @@ TEST_F(SegmentTest, MessageSkeletonsKeepEverythingButNumbers) {
   }
   EXPECT_EQ(base, 3000u);
   EXPECT_GT(shorter, 1000u);  // numbers were really left out
+}
+
+// With an expand predicate, the templates it accepts come out in full, numbers taken from the
+// columns they reference (decoded on demand: only the message column is asked for), and the
+// others as skeletons. Equal codes are equal values.
+TEST_F(SegmentTest, MessageSkeletonsExpandChosenTemplates) {
+  RecordBatch b = AppLogs(7, 3000);
+  SegmentWriterOptions opt;
+  opt.block_rows = 1000;
+  const std::string path = dir_ / "expand.lode";
+  SegmentMeta meta;
+  ASSERT_TRUE(WriteSegment(Env::Default(), path, b, opt, &meta).ok());
+  for (const BlockMeta& bm : meta.blocks) ASSERT_FALSE(bm.chunks[1].refs.empty());
+  auto r = SegmentReader::Open(Env::Default(), path);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const MessageExpandPredicate expand = [](std::string_view skeleton) {
+    return skeleton.find("completed") != std::string_view::npos;
+  };
+  RecordBatch block;
+  uint32_t base = 0;
+  size_t expanded = 0, skeletons = 0;
+  for (size_t i = 0; i < (*r)->num_blocks(); ++i) {
+    ASSERT_TRUE((*r)->ReadBlock(i, {kMessageColumnId}, &block, true, &expand).ok());
+    const StringData& msgs = block.messages();
+    ASSERT_TRUE(msgs.dictionary_form());
+    EXPECT_TRUE(block.columns().empty());  // the referenced columns stay out of the batch
+    std::map<uint32_t, std::string> value_of_code;
+    for (uint32_t row = 0; row < block.num_rows(); ++row) {
+      const std::string_view real = b.message(base + row);
+      const std::string_view got = msgs.Get(row);
+      if (real.find("completed") != std::string_view::npos) {
+        ASSERT_EQ(got, real);
+        ++expanded;
+      } else {
+        ASSERT_TRUE(real.starts_with("user u-")) << real;
+        ASSERT_EQ(got, "user u-0 signed in");  // the skeleton: the number reads 0
+        skeletons += got != real;
+      }
+      const uint32_t code = msgs.code(row);
+      if (code == StringData::kNoCode) continue;
+      ASSERT_LT(code, msgs.num_codes());
+      auto [it, inserted] = value_of_code.emplace(code, std::string(got));
+      ASSERT_EQ(it->second, got);
+    }
+    base += static_cast<uint32_t>(block.num_rows());
+  }
+  EXPECT_EQ(base, 3000u);
+  EXPECT_GT(expanded, 1000u);
+  EXPECT_GT(skeletons, 100u);
 }
 
 TEST_F(SegmentTest, OlderVersionIsRejectedClearly) {
