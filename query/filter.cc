@@ -492,7 +492,37 @@ class Filter::Evaluator {
   }
 
   void EvalCompare(const CNode& n, const Selection& in, Selection* out) {
-    if (const Column* col = batch_.FindColumn(n.field, FieldType::kInt64)) {
+    const Column* ints = batch_.FindColumn(n.field, FieldType::kInt64);
+    if (ints != nullptr && n.number->is_int) {
+      // An integer bound: the comparison is an inclusive int64 range, checked without a
+      // three-way comparison per value.
+      int64_t lo = INT64_MIN, hi = INT64_MAX;
+      const int64_t x = n.number->i;
+      bool empty = false;
+      switch (n.op) {
+        case CompareOp::kLess:
+          empty = x == INT64_MIN;
+          hi = x - (empty ? 0 : 1);
+          break;
+        case CompareOp::kLessEqual:
+          hi = x;
+          break;
+        case CompareOp::kGreater:
+          empty = x == INT64_MAX;
+          lo = x + (empty ? 0 : 1);
+          break;
+        case CompareOp::kGreaterEqual:
+          lo = x;
+          break;
+      }
+      for (size_t i = 0; i < ints->rows.size() && !empty; ++i) {
+        const uint32_t row = ints->rows[i];
+        const int64_t v = ints->ints[i];
+        if (v >= lo && v <= hi && in.Test(row)) out->Set(row);
+      }
+      ints = nullptr;
+    }
+    if (const Column* col = ints) {
       for (size_t i = 0; i < col->rows.size(); ++i) {
         const uint32_t row = col->rows[i];
         if (!in.Test(row)) continue;

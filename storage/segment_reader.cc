@@ -199,9 +199,7 @@ absl::Status SegmentReader::ReadChunk(size_t block, const ChunkMeta& c, ChunkBuf
   if (Crc32c(buf->stored) != c.crc) {
     return CorruptBlock(path_, block, StrCat("checksum mismatch in column ", c.column_id));
   }
-  uint64_t raw = 0;
-  if (!internal::DecompressChunk(buf->stored, c.raw_len, &buf->buffers, &buf->streams, &raw) ||
-      raw != c.raw_len) {
+  if (!buf->streams.Parse(buf->stored, c.raw_len) || buf->streams.raw_bytes() != c.raw_len) {
     return CorruptBlock(path_, block, StrCat("column ", c.column_id, " does not decompress"));
   }
   return absl::OkStatus();
@@ -213,7 +211,11 @@ absl::StatusOr<std::string> SegmentReader::ChunkEncoding(size_t block, size_t ch
   }
   ChunkBuffers buf;
   RETURN_IF_ERROR(ReadChunk(block, meta_.blocks[block].chunks[chunk], &buf));
-  return internal::ChunkEncodingName(buf.streams[0], chunk >= 2);
+  std::string_view main;
+  if (!buf.streams.Get(0, &main)) {
+    return CorruptBlock(path_, block, StrCat("column ", chunk, " does not decompress"));
+  }
+  return internal::ChunkEncodingName(main, chunk >= 2);
 }
 
 absl::Status SegmentReader::ReadBlock(size_t i, RecordBatch* out) const {
@@ -258,7 +260,7 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
   ChunkBuffers buf;
   RETURN_IF_ERROR(ReadChunk(i, bm.chunks[0], &buf));
   {
-    internal::StreamReader r(buf.streams);
+    internal::StreamReader r(&buf.streams);
     if (!internal::DecodeTimeChunk(&r, rows, out->mutable_times())) {
       return bad("time column corrupt");
     }
@@ -293,7 +295,7 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
   auto decode_field = [&](size_t k, ChunkBuffers* b) -> absl::Status {
     const ChunkMeta& c = bm.chunks[k];
     RETURN_IF_ERROR(ReadChunk(i, c, b));
-    internal::StreamReader r(b->streams);
+    internal::StreamReader r(&b->streams);
     refs.Allow(&c.refs);
     // A projected read serves the query, which takes dictionary-form values.
     if (!internal::DecodeField(&r, c.num_values, rows, &refs, col[k], wanted != nullptr)) {
@@ -332,7 +334,7 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
       return true;
     });
     RETURN_IF_ERROR(ReadChunk(i, c, &buf));
-    internal::StreamReader r(buf.streams);
+    internal::StreamReader r(&buf.streams);
     refs.Allow(&c.refs);
     if (!internal::DecodeMessageChunk(&r, rows, &refs, out->mutable_messages(), message_skeleton,
                                       message_skeleton ? expand_if : nullptr)) {

@@ -15,6 +15,7 @@
 #include "common/record_batch.h"
 #include "index/segment_index.h"
 #include "storage/env.h"
+#include "storage/internal/chunk_streams.h"
 #include "storage/segment_format.h"
 
 namespace lode::storage {
@@ -59,12 +60,12 @@ class SegmentReader {
   SegmentReader(std::string path, std::unique_ptr<RandomAccessFile> file)
       : path_(std::move(path)), file_(std::move(file)) {}
   absl::Status ParseFooter();
-  // Storage for one chunk while it is decoded: the file bytes and the decompressed streams.
+  // Storage for one chunk while it is decoded: the file bytes and its streams (decompressed
+  // as the decoder takes them).
   struct ChunkBuffers {
     std::string scratch;
     std::string_view stored;
-    std::vector<std::string> buffers;
-    std::vector<std::string_view> streams;
+    internal::ChunkStreams streams;
   };
   absl::Status ReadChunk(size_t block, const ChunkMeta& c, ChunkBuffers* buf) const;
   // `wanted` is indexed by column id; nullptr means every column.

@@ -183,8 +183,10 @@ class Store {
   absl::StatusOr<std::shared_ptr<const StoreSnapshot>> Snapshot(std::string_view tenant,
                                                                 int64_t from, int64_t to);
 
-  // Merges, in every partition, all segments smaller than the compaction target into one (in
-  // time order). Thread-safe; runs beside writes and queries. Each merge commits on its own:
+  // Merges, in every partition, all segments smaller than the compaction target (in time
+  // order), into one, or into as few as the memory bound of one merge allows
+  // (CompactionOptions::max_merge_raw_bytes): rounds repeat until nothing is left to merge.
+  // Thread-safe; runs beside writes and queries. Each merge commits on its own:
   // on error the merges done so far stay and the failed one changed nothing. A segment found
   // corrupt is left out of its merge and quarantined.
   absl::StatusOr<CompactionResult> Compact();

@@ -118,7 +118,25 @@ absl::Status Store::RewriteSegment(LiveSegment* seg, int64_t from, int64_t to,
 
 absl::StatusOr<CompactionResult> Store::Compact() {
   if (options_.read_only) return absl::FailedPreconditionError("store is open read-only");
-  auto result = CompactInternal(/*force=*/true);
+  // One round merges each partition's small segments up to the memory bound of a merge; the
+  // segments past it wait for the next round, so rounds repeat until one merges nothing (each
+  // merge removes at least one segment, so this ends).
+  absl::StatusOr<CompactionResult> result = CompactionResult{};
+  for (;;) {
+    auto round = CompactInternal(/*force=*/true);
+    if (!round.ok()) {
+      result = round.status();
+      break;
+    }
+    CompactionResult& r = *result;
+    r.merges += round->merges;
+    r.index_merges += round->index_merges;
+    r.input_segments += round->input_segments;
+    r.bytes_read += round->bytes_read;
+    r.bytes_written += round->bytes_written;
+    r.records += round->records;
+    if (round->merges == 0) break;
+  }
   if (auto q = QuarantineReported(); !q.ok())
     Log(StrCat("quarantine: ", StatusMessage(q.status())));
   return result;

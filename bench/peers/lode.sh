@@ -10,6 +10,8 @@
 #   - the index share from lode_segment_stats (meta index_bytes, index_pct_of_columns, ...)
 #     and the whole listing in $RESULTS_DIR/lode_segment_stats.txt
 #   - Q7c: the number of records in the Q7 hour (peer_extras.sh adds it for the other peers)
+#   - Q1u: Q1 on the segments `lode ingest` leaves; then `lode compact` (rows compact_*, like
+#     ClickHouse's OPTIMIZE after its insert) and every other query on the compacted store
 #   - each query once more with --explain: $RESULTS_DIR/lode_explain.txt, and its "blocks:" line
 #     as meta explain_<Qid>
 #
@@ -80,6 +82,13 @@ declare -A LQ=(
   [Q7c]='--count "_time:[$Q7_FROM, $Q7_TO)"'
 )
 echo "[lode] queries" >&2
+# Q1u: the rare token on the segments the bulk ingest left (one per 64 MB batch), before
+# compaction. Then `lode compact`, as ClickHouse's row runs OPTIMIZE after its insert, and
+# Q0-Q7 on the compacted store.
+bench Q1u "lq ${LQ[Q1]}"
+echo "[lode] compact" >&2
+timed compact "'$LODE' compact --data '$DATA' > /dev/null"
+res meta segments_after_compact "$(find "$DATA" -name '*.lode' | wc -l)"
 # Q0: process start, store listing, nothing to scan (an empty time window).
 bench Q0 "lq ${LQ[Q0]}"
 bench Q1 "lq ${LQ[Q1]}"

@@ -68,6 +68,56 @@ void ChunkCompressor::Compress(const StreamWriter& w, std::string* out) {
   out->append(body);
 }
 
+bool ChunkStreams::Parse(std::string_view stored, uint64_t max_raw_bytes) {
+  entries_.clear();
+  raw_bytes_ = 0;
+  Decoder d(stored);
+  uint8_t n;
+  if (!d.GetByte(&n) || n == 0 || n > kMaxStreams) return false;
+  entries_.resize(n);
+  uint64_t total_stored = 0;
+  for (Entry& e : entries_) {
+    uint64_t stored_len;
+    if (!d.GetByte(&e.codec) || !d.GetVarint64(&stored_len) || !d.GetVarint64(&e.raw_len)) {
+      return false;
+    }
+    if (e.codec > static_cast<uint8_t>(StreamCodec::kZstd)) return false;
+    if (e.codec == static_cast<uint8_t>(StreamCodec::kRaw) && stored_len != e.raw_len) {
+      return false;
+    }
+    if (stored_len > stored.size() || e.raw_len > max_raw_bytes) return false;
+    total_stored += stored_len;
+    raw_bytes_ += e.raw_len;
+    e.stored = std::string_view(nullptr, stored_len);  // placed below
+  }
+  if (total_stored != d.remaining() || raw_bytes_ > max_raw_bytes) return false;
+  for (Entry& e : entries_) {
+    std::string_view s;
+    d.GetBytes(e.stored.size(), &s);
+    e.stored = s;
+    e.ready = e.codec == static_cast<uint8_t>(StreamCodec::kRaw);
+    if (e.ready) e.view = s;
+  }
+  if (buffers_.size() < entries_.size()) buffers_.resize(entries_.size());
+  return true;
+}
+
+bool ChunkStreams::Get(size_t i, std::string_view* out) {
+  Entry& e = entries_[i];
+  if (!e.ready) {
+    thread_local DCtxHolder dctx;
+    std::string& buf = buffers_[i];
+    buf.resize(e.raw_len);
+    const size_t got =
+        ZSTD_decompressDCtx(dctx.ctx, buf.data(), buf.size(), e.stored.data(), e.stored.size());
+    if (ZSTD_isError(got) || got != e.raw_len) return false;
+    e.view = std::string_view(buf.data(), buf.size());
+    e.ready = true;
+  }
+  *out = e.view;
+  return true;
+}
+
 bool DecompressChunk(std::string_view stored, uint64_t max_raw_bytes,
                      std::vector<std::string>* buffers, std::vector<std::string_view>* streams,
                      uint64_t* raw_bytes) {

@@ -67,29 +67,81 @@ class StreamWriter {
 
 // Hands the decompressed streams of one chunk to a decoder, in order. Every stream must be
 // taken, and read to its end, for the chunk to be valid (checked by Finish()).
+// The streams of one stored chunk, each decompressed only when first asked for: a decoder that
+// does not need some streams (the numbers of message templates it leaves as skeletons) skips
+// them without paying for their decompression. The stored bytes must outlive this object; the
+// chunk's checksum has been verified before (a stream that fails to decompress is corruption).
+class ChunkStreams {
+ public:
+  // Parses the chunk header. False on any inconsistency, or when the streams would take more
+  // than `max_raw_bytes` decompressed.
+  bool Parse(std::string_view stored, uint64_t max_raw_bytes);
+  size_t size() const { return entries_.size(); }
+  uint64_t raw_bytes() const { return raw_bytes_; }
+  uint64_t raw_size(size_t i) const { return entries_[i].raw_len; }
+  // Stream `i`, decompressed if need be. False when it does not decompress.
+  bool Get(size_t i, std::string_view* out);
+
+ private:
+  struct Entry {
+    uint8_t codec = 0;
+    std::string_view stored;
+    uint64_t raw_len = 0;
+    bool ready = false;
+    std::string_view view;  // when ready
+  };
+  std::vector<Entry> entries_;
+  std::vector<std::string> buffers_;  // decompressed streams, kept to reuse their memory
+  uint64_t raw_bytes_ = 0;
+};
+
 class StreamReader {
  public:
   explicit StreamReader(std::vector<std::string_view> streams)
-      : streams_(std::move(streams)), main_(streams_.empty() ? std::string_view() : streams_[0]) {}
+      : streams_(std::move(streams)), main_(streams_.empty() ? std::string_view() : streams_[0]) {
+    size_ = streams_.size();
+  }
+  // Over `chunk`, decompressing streams as they are taken. The main stream must decompress
+  // (ok() says whether it did).
+  explicit StreamReader(ChunkStreams* chunk) : chunk_(chunk), main_(std::string_view()) {
+    std::string_view m;
+    size_ = chunk->size();
+    ok_ = size_ > 0 && chunk->Get(0, &m);
+    main_ = Decoder(m);
+  }
+  bool ok() const { return ok_; }
   Decoder* main() { return &main_; }
-  // The next stream; false when there is none left.
+  // The next stream; false when there is none left (or it does not decompress).
   bool Next(Decoder* d) {
-    if (next_ >= streams_.size()) return false;
-    *d = Decoder(streams_[next_++]);
+    std::string_view s;
+    if (!Next(&s)) return false;
+    *d = Decoder(s);
     return true;
   }
   bool Next(std::string_view* s) {
-    if (next_ >= streams_.size()) return false;
+    if (next_ >= size_) return false;
+    if (chunk_ != nullptr) return chunk_->Get(next_++, s);
     *s = streams_[next_++];
     return true;
   }
+  // Passes over the next stream without decompressing it; `*raw_size` gets its length. False
+  // when there is none left.
+  bool Skip(uint64_t* raw_size) {
+    if (next_ >= size_) return false;
+    *raw_size = chunk_ != nullptr ? chunk_->raw_size(next_) : streams_[next_].size();
+    ++next_;
+    return true;
+  }
   // True when the main stream was read to its end and no stream is left over.
-  bool Finish() const { return !streams_.empty() && main_.done() && next_ == streams_.size(); }
+  bool Finish() const { return ok_ && size_ > 0 && main_.done() && next_ == size_; }
 
  private:
+  ChunkStreams* chunk_ = nullptr;
   std::vector<std::string_view> streams_;
   Decoder main_;
+  size_t size_ = 0;
   size_t next_ = 1;
+  bool ok_ = true;
 };
 
 // Compresses a StreamWriter into the stored bytes of a chunk and back.

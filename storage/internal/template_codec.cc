@@ -1,6 +1,7 @@
 #include "storage/internal/template_codec.h"
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <memory>
 #include <numeric>
@@ -481,24 +482,52 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
     uint64_t* u = s.delta ? s.dst + 1 : s.dst;
     std::fill(u, u + s.planes_count, 0);
   }
-  for (int p = 0; p < planes; ++p) {
-    std::string_view plane;
-    if (!r->Next(&plane)) return false;
-    size_t at = 0;
-    for (Stored& s : stored) {
-      if (s.varint || s.width <= p) continue;
-      if (plane.size() - at < s.planes_count) return false;
-      if (s.used) {
-        uint64_t* u = s.delta ? s.dst + 1 : s.dst;
-        for (size_t q = 0; q < s.planes_count; ++q) {
-          u[q] |= static_cast<uint64_t>(static_cast<uint8_t>(plane[at + q])) << (8 * p);
-        }
-      }
-      at += s.planes_count;
+  // Plane p is the concatenation of the slots wider than p, in table order. One pass over the
+  // slots finds where the used ones lie; the others only move the offsets.
+  struct Piece {
+    const Stored* slot;
+    int plane;
+    size_t at;
+  };
+  std::vector<Piece> pieces;
+  std::array<size_t, 8> plane_len{};
+  std::array<bool, 8> plane_used{};
+  bool varint_used = false;
+  for (const Stored& s : stored) {
+    if (s.varint) {
+      varint_used = varint_used || s.used;
+      continue;
     }
-    if (at != plane.size()) return false;
+    for (int p = 0; p < s.width; ++p) {
+      if (s.used) pieces.push_back({&s, p, plane_len[p]});
+      plane_used[p] = plane_used[p] || s.used;
+      plane_len[p] += s.planes_count;
+    }
   }
-  if (any_varint) {
+  // Planes no expanded template needs are passed over without being decompressed.
+  std::array<std::string_view, 8> plane_bytes;
+  for (int p = 0; p < planes; ++p) {
+    uint64_t len;
+    if (plane_used[p]) {
+      if (!r->Next(&plane_bytes[p])) return false;
+      len = plane_bytes[p].size();
+    } else if (!r->Skip(&len)) {
+      return false;
+    }
+    if (len != plane_len[p]) return false;
+  }
+  for (const Piece& pc : pieces) {
+    const Stored& s = *pc.slot;
+    uint64_t* u = s.delta ? s.dst + 1 : s.dst;
+    const char* src = plane_bytes[pc.plane].data() + pc.at;
+    for (size_t q = 0; q < s.planes_count; ++q) {
+      u[q] |= static_cast<uint64_t>(static_cast<uint8_t>(src[q])) << (8 * pc.plane);
+    }
+  }
+  if (any_varint && !varint_used) {
+    uint64_t len;
+    if (!r->Skip(&len)) return false;  // no expanded template needs it: not decompressed
+  } else if (any_varint) {
     Decoder vs{std::string_view()};
     if (!r->Next(&vs)) return false;
     for (Stored& s : stored) {
