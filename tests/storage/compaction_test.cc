@@ -163,6 +163,25 @@ TEST_F(CompactionTest, MergesEachPartitionIntoOneTimeOrderedSegment) {
   EXPECT_EQ(r->merges, 0u);
 }
 
+// A merge takes inputs only up to its memory bound; Compact() goes on in rounds (merging the
+// merged segments too) until each partition's small segments are one.
+TEST_F(CompactionTest, CompactRepeatsRoundsPastTheMergeBound) {
+  StoreOptions o;
+  o.compaction.max_merge_raw_bytes = 1;  // every merge takes just two inputs
+  auto store = Open(o);
+  Fill(store.get(), 6, 30);
+  EXPECT_EQ(store->Stats().segments, 13u);  // 6 flushes x 2 days + 1
+  const auto before = testing::AllRowTexts(store.get());
+  auto r = store->Compact();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(store->Stats().segments, 3u);
+  EXPECT_EQ(r->merges, 10u);  // 5 per day: each merge of two removes one segment
+  EXPECT_EQ(testing::AllRowTexts(store.get()), before);
+  r = store->Compact();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->merges, 0u);
+}
+
 TEST_F(CompactionTest, SegmentsAtTheTargetAreLeftAlone) {
   StoreOptions o;
   o.compaction.target_bytes = 1;  // every segment is "large"
