@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <numeric>
@@ -292,24 +294,45 @@ inline bool IsPlaceholderByte(char c) {
 
 // Appends to `sk` the skeleton of template `tp` (its text with each number written "0") and
 // returns its number of numbers, or -1 when `tp` is malformed.
+// The first index >= i of a placeholder byte in `tp`, or tp.size(). Eight bytes at a time:
+// placeholders are below 0x20, which text bytes rarely are.
+size_t NextPlaceholder(std::string_view tp, size_t i) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  while (i + 8 <= tp.size()) {
+    uint64_t x;
+    std::memcpy(&x, tp.data() + i, 8);
+    // A high bit for each byte below 0x20 (exact for the lowest one flagged).
+    const uint64_t low = (x - kOnes * 0x20) & ~x & (kOnes * 0x80);
+    if (low == 0) {
+      i += 8;
+      continue;
+    }
+    const size_t at = i + static_cast<size_t>(std::countr_zero(low)) / 8;
+    if (IsPlaceholderByte(tp[at])) return at;
+    i = at + 1;  // a control byte that is text (a tab)
+  }
+  while (i < tp.size() && !IsPlaceholderByte(tp[i])) ++i;
+  return i;
+}
+
 int64_t Skeleton(std::string_view tp, std::string* sk) {
   int64_t numbers = 0;
   size_t i = 0;
   while (i < tp.size()) {
-    size_t j = i;
-    while (j < tp.size() && !IsPlaceholderByte(tp[j])) ++j;
+    const size_t j = NextPlaceholder(tp, i);
     sk->append(tp.data() + i, j - i);
     if (j == tp.size()) break;
     const char c = tp[j];
+    size_t next = j + 1;
     if (c == kVarPlain || c == kVarPadded) {
-      if (c == kVarPadded && ++j >= tp.size()) return -1;
+      if (c == kVarPadded && next++ >= tp.size()) return -1;
       sk->push_back('0');
       ++numbers;
     } else {  // kEscape
-      if (++j >= tp.size()) return -1;
-      sk->push_back(tp[j]);
+      if (next >= tp.size()) return -1;
+      sk->push_back(tp[next++]);
     }
-    i = j + 1;
+    i = next;
   }
   return numbers;
 }

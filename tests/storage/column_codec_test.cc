@@ -1,5 +1,6 @@
 #include "storage/internal/column_codec.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -273,6 +274,90 @@ TEST(ColumnCodec, StringsDictionaryTemplateRecentAndPlain) {
   EXPECT_LT(w.raw_bytes(), 2000 * 8 + 100);
   EXPECT_EQ(StringRoundTrip(upper, &w), Encoding::kStringPlain);
   EXPECT_LT(w.raw_bytes(), 2000 * 4 + 100);
+}
+
+// The skeleton of a template-encoded value, computed here from the value by the tokenizer rule
+// (docs/formats/segment.md): each number (1-18 digits at the start or after a byte that is not
+// an ASCII letter or digit) reads "0", and every other byte stays.
+std::string ReferenceSkeleton(std::string_view v) {
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  std::string out;
+  for (size_t i = 0; i < v.size();) {
+    if (std::isdigit(static_cast<unsigned char>(v[i])) && (i == 0 || !alnum(v[i - 1]))) {
+      size_t j = i;
+      while (j < v.size() && std::isdigit(static_cast<unsigned char>(v[j]))) ++j;
+      out += j - i <= 18 ? std::string("0") : std::string(v.substr(i, j - i));
+      i = j;
+    } else {
+      out.push_back(v[i++]);
+    }
+  }
+  return out;
+}
+
+TEST(ColumnCodec, MessageSkeletonsMatchTheTokenizerRule) {
+  std::mt19937_64 rng(11);
+  const std::vector<std::string> pieces = {"connection",
+                                           " ",
+                                           "\t",
+                                           "\x01",
+                                           std::string("\x11", 1),
+                                           std::string("\x12", 1),
+                                           std::string("\x13", 1),
+                                           "a-",
+                                           "v",
+                                           "=",
+                                           "ms",
+                                           "long text without any placeholder at all ",
+                                           "\xc3\xa9t\xc3\xa9",
+                                           "/"};
+  StringData values;
+  std::vector<std::string> want;
+  auto number = [&](int kind) {
+    switch (kind) {
+      case 0:
+        return std::to_string(rng() % 100000);
+      case 1:
+        return "00" + std::to_string(10 + rng() % 90);  // zero-padded, 4 digits
+      default:
+        return std::string(19 + rng() % 3, '7');  // too long to be a number
+    }
+  };
+  for (int i = 0; i < 3000; ++i) {
+    // A few hundred templates: two pieces and two numbers of three kinds.
+    std::string v = "msg " + std::to_string(rng() % 1000) + " ";
+    // Digits right after a letter stay text ("v12"), so those values are their own templates:
+    // only one in 50 glues a number to the piece before it.
+    const std::string& a = pieces[i % pieces.size()];
+    const std::string& b = pieces[(i / 500) % pieces.size()];
+    v += a + (i % 50 == 0 ? "" : " ") + number(i % 3) + b + " " + number((i / 3) % 3) + "ms";
+    values.Append(v);
+    want.push_back(ReferenceSkeleton(v));
+  }
+  StreamWriter w;
+  EncodeMessageChunk(values, 0, values.size(), nullptr, &w);
+  ASSERT_EQ(TagOf(w), Encoding::kStringTemplate);
+  for (bool with_predicate : {false, true}) {
+    Chunk c(w);
+    StreamReader* r;
+    ASSERT_TRUE(c.Open(&r));
+    StringData out;
+    // The predicate expands the values holding "connection" (in full) and no others.
+    const TemplatePredicate expand = [](std::string_view sk) {
+      return sk.find("connection") != std::string_view::npos;
+    };
+    ASSERT_TRUE(DecodeMessageChunk(r, values.size(), nullptr, &out, true,
+                                   with_predicate ? &expand : nullptr));
+    ASSERT_EQ(out.size(), values.size());
+    EXPECT_TRUE(out.dictionary_form());
+    size_t expanded = 0;
+    for (size_t i = 0; i < values.size(); ++i) {
+      const bool full = with_predicate && want[i].find("connection") != std::string::npos;
+      ASSERT_EQ(out.Get(i), full ? values.Get(i) : std::string_view(want[i])) << i;
+      expanded += full;
+    }
+    if (with_predicate) EXPECT_GT(expanded, 100u);
+  }
 }
 
 TEST(ColumnCodec, StringEdgeCases) {
