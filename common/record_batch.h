@@ -83,6 +83,8 @@ class StringData {
     codes_.push_back(code);
   }
   bool dictionary_form() const { return dict_ != nullptr; }
+  // Dictionary form: the value of code `c`.
+  std::string_view DictionaryValue(uint32_t c) const { return dict_->Get(c); }
   bool has_codes() const { return coded_; }
   uint32_t num_codes() const { return num_codes_; }
   uint32_t code(size_t i) const { return codes_[i]; }

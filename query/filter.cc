@@ -318,6 +318,28 @@ class Filter::Evaluator {
     }
     std::vector<int8_t>& memo = scratch_->memo_;
     memo.assign(sd.num_codes(), -1);
+    // A dictionary with a value in every row (a column present in all rows has its rows in
+    // order, one each) and fewer entries than rows: decide every entry first, then build the
+    // result 64 rows at a time without a branch per row.
+    const size_t n = sd.size();
+    if (sd.dictionary_form() && n == in.size() && sd.num_codes() <= n) {
+      for (uint32_t c = 0; c < sd.num_codes(); ++c) memo[c] = pred(sd.DictionaryValue(c)) ? 1 : 0;
+      for (size_t w = 0; w < in.num_words(); ++w) {
+        const uint64_t want = in.word(w);
+        if (want == 0) continue;
+        uint64_t bits = 0;
+        const size_t end = std::min(n, w * 64 + 64);
+        for (size_t i = w * 64; i < end; ++i) {
+          const uint32_t code = sd.code(i);
+          const bool hit = code != StringData::kNoCode
+                               ? memo[code] != 0
+                               : ((want >> (i - w * 64)) & 1) != 0 && pred(sd.Get(i));
+          bits |= static_cast<uint64_t>(hit) << (i - w * 64);
+        }
+        out->OrWord(w, bits & want);
+      }
+      return;
+    }
     for (size_t i = 0; i < sd.size(); ++i) {
       const size_t row = row_of != nullptr ? row_of[i] : i;
       if (!in.Test(row)) continue;

@@ -43,6 +43,11 @@ class Selection {
     return true;
   }
 
+  // Rows 64w .. 64w+63 as bits (bit j = row 64w + j), for word-at-a-time evaluation.
+  size_t num_words() const { return words_.size(); }
+  uint64_t word(size_t w) const { return words_[w]; }
+  void OrWord(size_t w, uint64_t bits) { words_[w] |= bits; }
+
   // Set operations with a selection of the same size.
   void And(const Selection& o) {
     for (size_t i = 0; i < words_.size(); ++i) words_[i] &= o.words_[i];
