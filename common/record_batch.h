@@ -104,6 +104,7 @@ class StringData {
   void Reserve(size_t n, size_t bytes) {
     ends_.reserve(n);
     bytes_.reserve(bytes);
+    if (coded_) codes_.reserve(n);
   }
   size_t byte_size() const { return bytes_.size(); }
   const std::string& bytes() const { return bytes_; }

@@ -355,12 +355,13 @@ std::shared_ptr<StringData> Skeletons(const StringData& dict, std::vector<size_t
 
 // Starts `out` in dictionary form over `skeletons` when it is empty (the usual case: one block's
 // message column); otherwise values are copied with their codes.
-void StartSkeletons(const std::shared_ptr<StringData>& skeletons, StringData* out) {
+void StartSkeletons(const std::shared_ptr<StringData>& skeletons, size_t n, StringData* out) {
   if (out->size() == 0) {
     out->StartDictionary(skeletons);
   } else {
     out->StartCodes(static_cast<uint32_t>(skeletons->size()));
   }
+  out->Reserve(out->size() + n, out->byte_size());
 }
 
 // Appends the skeleton of template `t` (entry t of `skeletons`).
@@ -385,7 +386,7 @@ bool DecodeTemplateSkeletons(StreamReader* r, size_t n, StringData* out) {
   std::shared_ptr<StringData> skeletons = Skeletons(dict, nullptr);
   if (skeletons == nullptr) return false;
   const StringData& sk = *skeletons;
-  StartSkeletons(skeletons, out);  // k <= n, and n fits a block
+  StartSkeletons(skeletons, n, out);  // k <= n, and n fits a block
   for (size_t i = 0; i < n; ++i) {
     if (id_of[i] < 0 || static_cast<uint64_t>(id_of[i]) >= k) return false;
     AppendSkeleton(sk, static_cast<uint32_t>(id_of[i]), out);
@@ -581,7 +582,7 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
   // same value in every row of its template; expanded values with numbers get none.
   const StringData* sk = skeletons.get();
   if (skeletons != nullptr) {
-    StartSkeletons(skeletons, out);
+    StartSkeletons(skeletons, n, out);
   } else {
     out->StartCodes(static_cast<uint32_t>(k));
   }
