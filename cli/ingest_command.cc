@@ -2,8 +2,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <thread>
+#include <utility>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -41,16 +47,120 @@ struct Totals {
   uint64_t lines = 0, stored = 0, rejected = 0, segments = 0, bytes_in = 0, bytes_out = 0;
 };
 
+// Writes the batches handed to it to the store on its own thread, in the order given, so that
+// parsing the next batch overlaps writing this one. It holds one batch at a time: Submit waits
+// until the previous batch is written, so at most two batches (this one and the one being
+// parsed) are in memory. (Letting a second batch wait as well did not write faster, since
+// writing is the slower side, and cost another batch of memory.) After a failed write it
+// writes nothing more.
+//
+// Submit/TakeRecycled/Close are called from one thread; the Store must outlive the writer and
+// take no other writes meanwhile.
+class BatchWriter {
+ public:
+  BatchWriter(storage::Store* store, std::string tenant)
+      : store_(store), tenant_(std::move(tenant)), thread_([this] { Run(); }) {}
+  ~BatchWriter() { Close().IgnoreError(); }
+  BatchWriter(const BatchWriter&) = delete;
+  BatchWriter& operator=(const BatchWriter&) = delete;
+
+  // Hands `batch` (not empty) to the writer thread, waiting until the previous one is written.
+  // False (and the batch is dropped) when a write has failed: see Close().
+  bool Submit(RecordBatch batch) {
+    absl::MutexLock l(&mu_);
+    mu_.Await(absl::Condition(this, &BatchWriter::CanSubmit));
+    if (!status_.ok()) return false;
+    pending_ = std::move(batch);
+    return true;
+  }
+
+  // An empty batch to parse into: a written one (whose buffers are reused) when there is one.
+  RecordBatch TakeRecycled() {
+    absl::MutexLock l(&mu_);
+    if (!recycled_.has_value()) return RecordBatch();
+    RecordBatch b = std::move(*recycled_);
+    recycled_.reset();
+    return b;
+  }
+
+  // Waits until every submitted batch is written (or a write failed) and stops the thread.
+  // Returns OK or the error of the failed write. Idempotent.
+  absl::Status Close() {
+    {
+      absl::MutexLock l(&mu_);
+      closing_ = true;
+    }
+    if (thread_.joinable()) thread_.join();
+    absl::MutexLock l(&mu_);
+    return status_;
+  }
+
+  // What was written so far.
+  Totals written() {
+    absl::MutexLock l(&mu_);
+    return written_;
+  }
+
+ private:
+  bool CanSubmit() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return (!pending_.has_value() && !writing_) || !status_.ok();
+  }
+  bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return pending_.has_value() || closing_;
+  }
+
+  void Run() {
+    for (;;) {
+      RecordBatch batch;
+      {
+        absl::MutexLock l(&mu_);
+        mu_.Await(absl::Condition(this, &BatchWriter::HasWork));
+        if (!pending_.has_value()) return;  // closing, and everything is written
+        batch = std::move(*pending_);
+        pending_.reset();
+        writing_ = true;
+      }
+      // A bulk load goes straight to segments: durable on return, no WAL round trip.
+      auto r = store_->WriteSegments(batch, tenant_);
+      batch.Clear();
+      absl::MutexLock l(&mu_);
+      writing_ = false;
+      if (!r.ok()) {
+        status_ = r.status();
+        pending_.reset();
+        return;
+      }
+      written_.stored += r->records;
+      written_.segments += r->segments;
+      written_.bytes_out += r->bytes;
+      recycled_ = std::move(batch);
+    }
+  }
+
+  storage::Store* const store_;
+  const std::string tenant_;
+  absl::Mutex mu_;
+  std::optional<RecordBatch> pending_ ABSL_GUARDED_BY(mu_);
+  std::optional<RecordBatch> recycled_ ABSL_GUARDED_BY(mu_);
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
+  Totals written_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;  // last: starts once the members above exist
+};
+
 class IngestRun {
  public:
   IngestRun(storage::Store* store, std::string tenant, ingest::InputFormat format)
-      : store_(store), tenant_(std::move(tenant)), parser_(format) {}
+      : parser_(format), writer_(store, std::move(tenant)) {}
 
-  // Reads all of `fd`; `name` is used in messages. Returns false on an I/O error (reported).
+  // Reads all of `fd`; `name` is used in messages. Returns false on an I/O error or a failed
+  // write (reported).
   bool ReadFd(int fd, const std::string& name) {
     std::string buf;
     uint64_t line_no = 1;
     parser_.ResetStats();
+    bool ok = true;
     for (;;) {
       size_t old = buf.size();
       buf.resize(old + kReadChunk);
@@ -61,7 +171,8 @@ class IngestRun {
           continue;
         }
         std::fprintf(stderr, "lode ingest: read %s: %s\n", name.c_str(), std::strerror(errno));
-        return false;
+        ok = false;
+        break;
       }
       buf.resize(old + static_cast<size_t>(n));
       totals_.bytes_in += static_cast<uint64_t>(n);
@@ -74,47 +185,71 @@ class IngestRun {
         line_no += parser_.Parse(std::string_view(buf.data(), take), line_no, now_, &batch_);
         buf.erase(0, take);
       }
-      if (batch_.ByteSize() >= kFlushBytes && !Flush()) return false;
+      if (batch_.ByteSize() >= kFlushBytes && !Flush()) {
+        ok = false;
+        break;
+      }
       if (eof) break;
     }
     const auto& st = parser_.stats();
     totals_.lines += st.lines;
-    totals_.stored += st.accepted;
     totals_.rejected += st.rejected;
     for (size_t i = 0; i < st.errors.size() && shown_ < kMaxShownErrors; ++i, ++shown_) {
       std::fprintf(stderr, "lode ingest: %s:%llu: %s\n", name.c_str(),
                    static_cast<unsigned long long>(st.errors[i].line), st.errors[i].reason.c_str());
     }
-    return true;
+    return ok;
   }
 
+  // Hands the records parsed so far to the writer. False when a write has failed (reported).
   bool Flush() {
+    if (write_failed_) return false;
     if (batch_.empty()) return true;
-    // A bulk load goes straight to segments: durable on return, no WAL round trip.
-    auto r = store_->WriteSegments(batch_, tenant_);
-    if (!r.ok()) {
-      std::fprintf(stderr, "lode ingest: writing segment: %s\n",
-                   std::string(StatusMessage(r.status())).c_str());
+    if (!writer_.Submit(std::move(batch_))) {
+      ReportWriteError(writer_.Close());
       return false;
     }
-    totals_.segments += r->segments;
-    totals_.bytes_out += r->bytes;
-    batch_.Clear();
+    batch_ = writer_.TakeRecycled();
     return true;
   }
 
+  // Writes the rest and waits until everything is written. False when a write failed
+  // (reported). Totals are final afterwards.
+  bool Finish() {
+    bool ok = Flush();
+    const absl::Status s = writer_.Close();
+    if (!s.ok()) {
+      ReportWriteError(s);
+      ok = false;
+    }
+    const Totals w = writer_.written();
+    totals_.stored = w.stored;
+    totals_.segments = w.segments;
+    totals_.bytes_out = w.bytes_out;
+    return ok;
+  }
+
+  // A write failed: reading more input is pointless.
+  bool write_failed() const { return write_failed_; }
   void SetNow(int64_t now) { now_ = now; }
   const Totals& totals() const { return totals_; }
   size_t shown() const { return shown_; }
 
  private:
-  storage::Store* store_;
-  std::string tenant_;
+  void ReportWriteError(const absl::Status& s) {
+    if (write_failed_) return;
+    write_failed_ = true;
+    std::fprintf(stderr, "lode ingest: writing segment: %s\n",
+                 std::string(StatusMessage(s)).c_str());
+  }
+
   ingest::LineParser parser_;
   RecordBatch batch_;
   Totals totals_;
   int64_t now_ = 0;
   size_t shown_ = 0;
+  bool write_failed_ = false;
+  BatchWriter writer_;  // last: its thread stops before the members above go
 };
 
 }  // namespace
@@ -183,11 +318,13 @@ int RunIngest(int argc, char** argv) {
   IngestRun run(store->get(), tenant, *format);
   bool io_error = false;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    run.SetNow(env->NowNanos());
-    if (!run.ReadFd(fds[i], inputs[i] == "-" ? "<stdin>" : inputs[i])) io_error = true;
+    if (!run.write_failed()) {
+      run.SetNow(env->NowNanos());
+      if (!run.ReadFd(fds[i], inputs[i] == "-" ? "<stdin>" : inputs[i])) io_error = true;
+    }
     if (fds[i] != STDIN_FILENO) ::close(fds[i]);
   }
-  if (!run.Flush()) io_error = true;
+  if (!run.Finish()) io_error = true;
   const Totals& t = run.totals();
   if (t.rejected > run.shown()) {
     std::fprintf(stderr, "lode ingest: ... and %llu more rejected lines\n",

@@ -4,54 +4,118 @@
 #include <cstring>
 #include <utility>
 
-#include <zstd.h>
-
-#include "common/coding.h"
-#include "common/crc32c.h"
 #include "index/hash.h"
 #include "index/internal/bloom.h"
 #include "index/internal/index_writer.h"
+#include "index/internal/term_hash.h"
 #include "index/terms.h"
 #include "index/tokenizer.h"
 
 namespace lode::index {
+namespace {
 
-std::string_view SegmentIndexBuilder::Arena::Copy(std::string_view s) {
-  if (s.size() > left_) {
-    const size_t n = std::max<size_t>(s.size(), size_t{1} << 20);
-    chunks_.push_back(std::make_unique<char[]>(n));
-    next_ = chunks_.back().get();
-    left_ = n;
+using Entries = std::vector<std::pair<std::string, std::string>>;
+
+// The `x` key of a tail term as a sortable number: its bytes (up to 3, zero-padded) above
+// their count.
+static_assert(kTailPrefixBytes == 3);
+uint32_t PrefixCode(std::string_view term) {
+  const size_t n = std::min(term.size(), kTailPrefixBytes);
+  uint32_t c = 0;
+  for (size_t i = 0; i < kTailPrefixBytes; ++i) {
+    c = (c << 8) | (i < n ? static_cast<unsigned char>(term[i]) : 0u);
   }
-  std::memcpy(next_, s.data(), s.size());
-  std::string_view out(next_, s.size());
-  next_ += s.size();
-  left_ -= s.size();
-  return out;
+  return (c << 8) | static_cast<uint32_t>(n);
 }
 
-void SegmentIndexBuilder::TermTable::Add(std::string_view term, uint32_t field, uint32_t block,
-                                         uint32_t rows) {
-  auto it = ids.find(term);
-  const bool inserted = it == ids.end();
-  if (inserted) {
-    it = ids.emplace(arena.Copy(term), static_cast<uint32_t>(total.size())).first;
-  }
-  const uint32_t id = it->second;
-  const uint32_t p = static_cast<uint32_t>(posts.size());
-  posts.push_back({field, block, rows, UINT32_MAX});
-  if (inserted) {
-    total.push_back(rows);
-    head.push_back(p);
-    tail.push_back(p);
-  } else {
-    total[id] += rows;
-    posts[tail[id]].next = p;
-    tail[id] = p;
+std::string KeyOfPrefixCode(uint32_t code) {
+  std::string p;
+  for (uint32_t i = 0; i < (code & 0xff); ++i) p.push_back(static_cast<char>(code >> (24 - 8 * i)));
+  return TailPrefixKey(p);
+}
+
+// Appends the distinct values of `codes` (none 0) to `out`, in no particular order. Most
+// blocks have many tail terms but few distinct `x` keys, so a small set beats sorting them all.
+void AppendDistinct(const std::vector<uint32_t>& codes, std::vector<uint32_t>* out,
+                    std::vector<uint32_t>* table) {
+  size_t cap = 1024;
+  table->assign(cap, 0);
+  size_t used = 0;
+  for (uint32_t c : codes) {
+    size_t i = HashMix(c, 0x9E3779B97F4A7C15ull) & (cap - 1);
+    while ((*table)[i] != 0 && (*table)[i] != c) i = (i + 1) & (cap - 1);
+    if ((*table)[i] == c) continue;
+    (*table)[i] = c;
+    out->push_back(c);
+    if (++used * 2 > cap) {
+      cap *= 2;
+      table->assign(cap, 0);
+      for (size_t k = out->size() - used; k < out->size(); ++k) {
+        size_t j = HashMix((*out)[k], 0x9E3779B97F4A7C15ull) & (cap - 1);
+        while ((*table)[j] != 0) j = (j + 1) & (cap - 1);
+        (*table)[j] = (*out)[k];
+      }
+    }
   }
 }
 
-SegmentIndexBuilder::SegmentIndexBuilder(const RecordBatch& batch) : batch_(batch) {
+// Calls fn(begin, end, several) for each group of items with one hash in `buckets`, with the
+// group's items in the order they were added (block order); `several`: the group spans several
+// blocks. Most hashes occur once: a small table per bucket finds the groups without sorting.
+// Empties the buckets.
+template <typename T, typename Fn>
+void ForEachHashGroup(std::vector<std::vector<T>>* buckets, Fn fn) {
+  std::vector<uint32_t> table, next, last;
+  std::vector<T> group;
+  for (std::vector<T>& v : *buckets) {
+    const uint32_t n = static_cast<uint32_t>(v.size());
+    size_t cap = 16;
+    while (cap < 2 * size_t{n}) cap *= 2;
+    table.assign(cap, UINT32_MAX);
+    next.assign(n, UINT32_MAX);  // the next item of the group, for the group's first item
+    last.assign(n, UINT32_MAX);  // the group's last item so far, for its first item
+    for (uint32_t i = 0; i < n; ++i) {
+      size_t s = v[i].hash & (cap - 1);  // the top bits are the bucket's
+      while (table[s] != UINT32_MAX && v[table[s]].hash != v[i].hash) s = (s + 1) & (cap - 1);
+      const uint32_t head = table[s];
+      if (head == UINT32_MAX) {
+        table[s] = i;
+        last[i] = i;
+      } else {
+        next[last[head]] = i;
+        last[head] = i;
+      }
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+      if (last[i] == UINT32_MAX) continue;  // not the first of its group
+      if (last[i] == i) {
+        fn(&v[i], &v[i] + 1, false);
+        continue;
+      }
+      group.clear();
+      bool several = false;
+      for (uint32_t k = i; k != UINT32_MAX; k = next[k]) {
+        several |= v[k].block != v[i].block;
+        group.push_back(v[k]);
+      }
+      fn(group.data(), group.data() + group.size(), several);
+    }
+    std::vector<T>().swap(v);
+  }
+}
+
+}  // namespace
+
+void SegmentIndexBuilder::Arena::NewChunk(size_t at_least) {
+  const size_t n = std::max<size_t>(at_least, size_t{1} << 20);
+  chunks_.push_back(std::unique_ptr<char[]>(new char[n]));  // not zeroed
+  next_ = chunks_.back().get();
+  left_ = n;
+}
+
+SegmentIndexBuilder::SegmentIndexBuilder(const RecordBatch& batch)
+    : batch_(batch), id_buckets_(kHashBuckets), value_buckets_(kHashBuckets) {
+  pending_.reserve(kPendingTerms);
   field_names_.emplace_back(kMessageField);
   const auto& cols = batch.columns();
   column_field_.resize(cols.size(), UINT32_MAX);
@@ -62,48 +126,73 @@ SegmentIndexBuilder::SegmentIndexBuilder(const RecordBatch& batch) : batch_(batc
   }
 }
 
-void SegmentIndexBuilder::IndexText(uint32_t field, std::string_view folded, const uint64_t* ends,
-                                    uint64_t base, const uint32_t* rows, uint32_t first_row,
-                                    size_t n) {
-  local_.clear();
-  uint64_t begin = 0;
-  for (size_t k = 0; k < n; ++k) {
-    const uint64_t end = ends[k] - base;
-    const uint32_t row = rows != nullptr ? rows[k] : first_row + static_cast<uint32_t>(k);
-    TokenizeFolded(folded.substr(begin, end - begin), [&](std::string_view term) {
-      auto [it, inserted] = local_.try_emplace(term, Local{row, 1});
-      if (!inserted && it->second.last_row != row) {
-        it->second.last_row = row;
-        ++it->second.rows;
-      }
-    });
-    begin = end;
+void SegmentIndexBuilder::CountTerms(std::string_view text, uint32_t unit, uint32_t rows) {
+  TokenizeFolded(text, [&](std::string_view term) {
+    const uint64_t h = internal::TermHash64(term);
+    local_.Prefetch(h);
+    pending_.push_back({term, h, unit, rows});
+    if (pending_.size() == kPendingTerms) DrainPending();
+  });
+}
+
+void SegmentIndexBuilder::DrainPending() {
+  for (const PendingTerm& p : pending_) {
+    auto [e, inserted] = local_.Insert(p.term, p.hash);
+    if (inserted) {
+      e->value = {p.unit, p.rows};
+    } else if (e->value.last_unit != p.unit) {
+      e->value.last_unit = p.unit;
+      e->value.rows += p.rows;
+    }
   }
-  for (const auto& [term, local] : local_) {
-    if (!IsTailCandidate(term)) {
-      tokens_.Add(term, field, num_blocks_, local.rows);
+  pending_.clear();
+}
+
+void SegmentIndexBuilder::FlushLocal(uint32_t field) {
+  DrainPending();
+  const uint32_t block = num_blocks_;
+  for (const auto& t : local_.entries()) {
+    if (IsTailCandidate(t.key)) {
+      IdTerm& id = id_buckets_[BucketOf(t.hash)].emplace_back();
+      id.term = ids_arena_.Copy(t.key);
+      id.hash = t.hash;
+      id.field = field;
+      id.block = block;
+      id.rows = t.value.rows;
+      id.prefix = PrefixCode(t.key);
       continue;
     }
-    const uint64_t h = Hash64(term);
-    auto [it, inserted] = seen_.try_emplace(h, num_blocks_);
-    if (!inserted && it->second != num_blocks_) it->second = kSeveralBlocks;
-    id_terms_.push_back({ids_arena_.Copy(term), h, field, num_blocks_, local.rows});
+    auto [w, inserted] = words_.Insert(t.key, t.hash);
+    const uint32_t p = static_cast<uint32_t>(posts_.size());
+    posts_.push_back({field, block, t.value.rows, UINT32_MAX});
+    if (inserted) {
+      w->key = words_arena_.Copy(t.key);
+      w->value = {p, p};
+    } else {
+      posts_[w->value.tail].next = p;
+      w->value.tail = p;
+    }
   }
+  local_.Clear();
 }
 
 void SegmentIndexBuilder::AddBlock(uint32_t lo, uint32_t hi) {
-  // The message.
+  // The message: one unit per row (messages rarely repeat).
   {
     const StringData& m = batch_.messages();
     const uint64_t base = lo == 0 ? 0 : m.ends()[lo - 1];
     const uint64_t end = hi == 0 ? 0 : m.ends()[hi - 1];
     folded_.resize(end - base);
-    const char* src = m.bytes().data() + base;
-    for (uint64_t i = 0; i < end - base; ++i) folded_[i] = FoldAscii(src[i]);
-    IndexText(0, folded_, m.ends().data() + lo, base, nullptr, lo, hi - lo);
+    FoldAsciiInto(std::string_view(m.bytes().data() + base, end - base), folded_.data());
+    uint64_t begin = 0;
+    for (uint32_t r = lo; r < hi; ++r) {
+      const uint64_t e = m.ends()[r] - base;
+      CountTerms(std::string_view(folded_.data() + begin, e - begin), r, 1);
+      begin = e;
+    }
+    FlushLocal(0);
   }
   const auto& cols = batch_.columns();
-  absl::flat_hash_map<std::string_view, uint32_t, TermHash, TermEq> value_rows;
   for (size_t i = 0; i < cols.size(); ++i) {
     const Column& c = cols[i];
     const size_t a = std::lower_bound(c.rows.begin(), c.rows.end(), lo) - c.rows.begin();
@@ -117,100 +206,210 @@ void SegmentIndexBuilder::AddBlock(uint32_t lo, uint32_t hi) {
     }
     if (c.type != FieldType::kString) continue;
     const uint32_t field = column_field_[i];
-    const StringData& s = c.strings;
-    const uint64_t base = a == 0 ? 0 : s.ends()[a - 1];
-    const uint64_t end = s.ends()[b - 1];
-    folded_.resize(end - base);
-    const char* src = s.bytes().data() + base;
-    for (uint64_t k = 0; k < end - base; ++k) folded_[k] = FoldAscii(src[k]);
-    IndexText(field, folded_, s.ends().data() + a, base, c.rows.data() + a, 0, b - a);
-    value_rows.clear();
-    for (size_t k = a; k < b; ++k) {
-      const std::string_view v = s.Get(k);
-      if (v.size() <= kMaxValueBytes) ++value_rows[v];
+    // Field values repeat a lot (levels, hosts, paths): each distinct value is tokenized once,
+    // as one unit with its row count (a row has at most one value per field).
+    block_values_.Clear();
+    size_t bytes = 0;
+    uint64_t hashes[kPendingTerms];
+    for (size_t k0 = a; k0 < b; k0 += kPendingTerms) {
+      const size_t k1 = std::min(b, k0 + kPendingTerms);
+      for (size_t k = k0; k < k1; ++k) {
+        hashes[k - k0] = internal::TermHash64(c.strings.Get(k));
+        block_values_.Prefetch(hashes[k - k0]);
+      }
+      for (size_t k = k0; k < k1; ++k) {
+        const std::string_view v = c.strings.Get(k);
+        auto [e, inserted] = block_values_.Insert(v, hashes[k - k0]);
+        if (inserted) bytes += v.size();
+        ++e->value;
+      }
     }
-    std::string key;
-    for (const auto& [v, rows] : value_rows) {
-      key = ValueKey(static_cast<uint16_t>(field), v);
-      values_.Add(key, field, num_blocks_, rows);
+    // One buffer for all folded values: local_ keeps views into it until FlushLocal.
+    folded_.resize(bytes);
+    char* f = folded_.data();
+    uint32_t unit = 0;
+    for (const auto& v : block_values_.entries()) {
+      FoldAsciiInto(v.key, f);
+      CountTerms(std::string_view(f, v.key.size()), unit++, v.value);
+      f += v.key.size();
+      if (v.key.size() <= kMaxValueBytes) {
+        const uint64_t h = HashMix(v.hash ^ field, 0x9E3779B97F4A7C15ull);
+        value_buckets_[BucketOf(h)].push_back({v.key, h, field, num_blocks_, v.value});
+      }
     }
+    FlushLocal(field);
   }
   ++num_blocks_;
 }
 
-bool SegmentIndexBuilder::Finish(std::string* out) {
-  // Field numbers are two bytes in the keys.
-  if (field_names_.size() > 65536) return false;
-  std::vector<std::pair<std::string, std::string>> entries;
-  std::vector<std::vector<uint64_t>> tail_hashes(num_blocks_);
-  absl::flat_hash_map<std::string, std::vector<PostingEntry>, StringHash, StringEq> tail_prefixes;
-  // Ids: those seen in several blocks join the other terms (in block order, so their postings
-  // stay sorted); the others go straight to their block's filter.
-  for (const IdTerm& t : id_terms_) {
-    if (seen_[t.hash] == kSeveralBlocks) {
-      tokens_.Add(t.term, t.field, t.block, t.rows);
-    } else {
-      tail_hashes[t.block].push_back(t.hash);
-      tail_prefixes[TailPrefixKey(t.term)].push_back({t.block, 0});
-    }
-  }
-  std::vector<PostingEntry> posting;
-  // Tokens: a number or id (IsTailCandidate) found in one block only goes to that block's filter
-  // (whatever fields it is in: one probe per block keeps false positives at the filter's
-  // rate); the other terms go to the dictionary. Ids are mostly unique and local in time: the
-  // filter keeps them at ~1.5 bytes each, while words, however rare, keep exact postings.
+void SegmentIndexBuilder::FinishWords(Entries* entries) {
   std::vector<std::vector<PostingEntry>> by_field(field_names_.size());
-  for (const auto& [term, id] : tokens_.ids) {
-    if (tokens_.posts[tokens_.head[id]].block == tokens_.posts[tokens_.tail[id]].block &&
-        IsTailCandidate(term)) {
-      const Post& p = tokens_.posts[tokens_.head[id]];
-      tail_hashes[p.block].push_back(Hash64(term));
-      tail_prefixes[TailPrefixKey(term)].push_back({p.block, 0});
-      continue;
-    }
-    std::vector<uint32_t> fields;
-    for (uint32_t p = tokens_.head[id]; p != UINT32_MAX; p = tokens_.posts[p].next) {
-      const Post& post = tokens_.posts[p];
+  std::vector<uint32_t> fields;
+  for (const auto& w : words_.entries()) {
+    fields.clear();
+    for (uint32_t p = w.value.head; p != UINT32_MAX; p = posts_[p].next) {
+      const Post& post = posts_[p];
       if (by_field[post.field].empty()) fields.push_back(post.field);
       by_field[post.field].push_back({post.block, post.rows});
     }
     for (uint32_t f : fields) {
       std::string bytes;
       EncodePosting(by_field[f], &bytes);
-      entries.emplace_back(TokenKey(term, static_cast<uint16_t>(f)), std::move(bytes));
+      entries->emplace_back(TokenKey(w.key, static_cast<uint16_t>(f)), std::move(bytes));
       by_field[f].clear();
     }
   }
-  // Values seen in one block only are left out: their tokens find them.
-  for (const auto& [key, id] : values_.ids) {
-    if (values_.posts[values_.head[id]].block == values_.posts[values_.tail[id]].block) continue;
-    posting.clear();
-    for (uint32_t p = values_.head[id]; p != UINT32_MAX; p = values_.posts[p].next) {
-      posting.push_back({values_.posts[p].block, values_.posts[p].rows});
+}
+
+void SegmentIndexBuilder::FinishIds(Entries* entries,
+                                    std::vector<std::vector<uint64_t>>* tail_hashes,
+                                    std::vector<std::vector<uint32_t>>* prefixes) {
+  // A number or id found in one block only goes to that block's filter (whatever fields it is
+  // in: one probe per block keeps false positives at the filter's rate); one found in several
+  // blocks goes to the dictionary. Ids are mostly unique and local in time: the filter keeps
+  // them at ~1.5 bytes each, while words, however rare, keep exact postings.
+  auto to_filter = [&](const IdTerm& t) {
+    (*tail_hashes)[t.block].push_back(t.hash);
+    (*prefixes)[t.block].push_back(t.prefix);
+  };
+  std::vector<std::vector<PostingEntry>> by_field(field_names_.size());
+  std::vector<uint32_t> fields;
+  ForEachHashGroup(&id_buckets_, [&](IdTerm* begin, IdTerm* end, bool several) {
+    if (!several) {
+      for (const IdTerm* t = begin; t < end; ++t) to_filter(*t);
+      return;
     }
-    std::string bytes;
-    EncodePosting(posting, &bytes);
-    entries.emplace_back(key, std::move(bytes));
-  }
+    // Different terms with one hash are told apart here.
+    const bool one_term = std::all_of(
+        begin + 1, end, [&](const IdTerm& t) { return internal::SameBytes(t.term, begin->term); });
+    if (!one_term) {
+      std::sort(begin, end, [](const IdTerm& a, const IdTerm& b) {
+        if (a.term != b.term) return a.term < b.term;
+        return a.block != b.block ? a.block < b.block : a.field < b.field;
+      });
+    }
+    for (const IdTerm* g = begin; g < end;) {
+      // One term: the whole group, in several blocks.
+      const IdTerm* h = one_term ? end : g + 1;
+      bool blocks = one_term;
+      for (; h < end && internal::SameBytes(h->term, g->term); ++h) blocks |= h->block != g->block;
+      if (!blocks) {
+        to_filter(*g);
+        g = h;
+        continue;
+      }
+      fields.clear();
+      for (const IdTerm* t = g; t < h; ++t) {
+        if (by_field[t->field].empty()) fields.push_back(t->field);
+        by_field[t->field].push_back({t->block, t->rows});
+      }
+      for (uint32_t f : fields) {
+        std::string bytes;
+        EncodePosting(by_field[f], &bytes);
+        entries->emplace_back(TokenKey(g->term, static_cast<uint16_t>(f)), std::move(bytes));
+        by_field[f].clear();
+      }
+      g = h;
+    }
+  });
+}
+
+void SegmentIndexBuilder::FinishValues(Entries* entries) {
+  // Values seen in one block only are left out: their tokens find them.
+  std::vector<PostingEntry> posting;
+  ForEachHashGroup(&value_buckets_, [&](ValueTerm* begin, ValueTerm* end, bool several) {
+    if (!several) return;
+    auto same = [](const ValueTerm& a, const ValueTerm& b) {
+      return a.field == b.field && internal::SameBytes(a.value, b.value);
+    };
+    if (!std::all_of(begin + 1, end, [&](const ValueTerm& v) { return same(v, *begin); })) {
+      std::sort(begin, end, [](const ValueTerm& a, const ValueTerm& b) {
+        if (a.field != b.field) return a.field < b.field;
+        if (a.value != b.value) return a.value < b.value;
+        return a.block < b.block;
+      });
+    }
+    for (const ValueTerm* g = begin; g < end;) {
+      const ValueTerm* h = g + 1;
+      bool blocks = false;
+      for (; h < end && same(*h, *g); ++h) blocks |= h->block != g->block;
+      if (blocks) {
+        posting.clear();
+        for (const ValueTerm* v = g; v < h; ++v) posting.push_back({v->block, v->rows});
+        std::string bytes;
+        EncodePosting(posting, &bytes);
+        entries->emplace_back(ValueKey(static_cast<uint16_t>(g->field), g->value),
+                              std::move(bytes));
+      }
+      g = h;
+    }
+  });
+}
+
+bool SegmentIndexBuilder::Finish(std::string* out) {
+  // Field numbers are two bytes in the keys.
+  if (field_names_.size() > 65536) return false;
+  Entries entries;
+  std::vector<std::vector<uint64_t>> tail_hashes(num_blocks_);
+  std::vector<std::vector<uint32_t>> prefixes(num_blocks_);
+  FinishWords(&entries);
+  FinishIds(&entries, &tail_hashes, &prefixes);
+  FinishValues(&entries);
   for (const auto& [name, p] : presence_) {
     std::string bytes;
     EncodePosting(p, &bytes);
     entries.emplace_back(PresenceKey(name), std::move(bytes));
   }
-  for (auto& [key, p] : tail_prefixes) {
-    SortUniqueBlocks(&p);  // filled in hash order
-    std::string bytes;
-    EncodePosting(p, &bytes);
-    entries.emplace_back(key, std::move(bytes));
+  // `x` keys: the blocks of each tail prefix, ascending and unique.
+  std::vector<uint64_t> prefix_blocks;
+  std::vector<uint32_t> distinct, table;
+  for (uint32_t b = 0; b < num_blocks_; ++b) {
+    distinct.clear();
+    AppendDistinct(prefixes[b], &distinct, &table);
+    for (uint32_t code : distinct) prefix_blocks.push_back(static_cast<uint64_t>(code) << 32 | b);
   }
-  std::sort(entries.begin(), entries.end());
+  std::sort(prefix_blocks.begin(), prefix_blocks.end());
+  std::vector<PostingEntry> posting;
+  for (size_t i = 0; i < prefix_blocks.size();) {
+    const uint32_t code = static_cast<uint32_t>(prefix_blocks[i] >> 32);
+    posting.clear();
+    for (; i < prefix_blocks.size() && prefix_blocks[i] >> 32 == code; ++i) {
+      posting.push_back({static_cast<uint32_t>(prefix_blocks[i]), 0});
+    }
+    std::string bytes;
+    EncodePosting(posting, &bytes);
+    entries.emplace_back(KeyOfPrefixCode(code), std::move(bytes));
+  }
+  // Keys are unique: sorting them alone orders the entries (and moves less than sorting the
+  // pairs); their first 8 bytes as a number decide most comparisons.
+  struct SortKey {
+    uint64_t head;
+    std::string_view key;
+    uint32_t index;
+  };
+  std::vector<SortKey> order(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const std::string& k = entries[i].first;
+    uint64_t head = 0;
+    for (size_t j = 0; j < 8; ++j) {
+      head = head << 8 | (j < k.size() ? static_cast<unsigned char>(k[j]) : 0u);
+    }
+    order[i] = {head, k, static_cast<uint32_t>(i)};
+  }
+  std::sort(order.begin(), order.end(), [](const SortKey& a, const SortKey& b) {
+    return a.head != b.head ? a.head < b.head : a.key < b.key;
+  });
+  Entries sorted;
+  sorted.reserve(entries.size());
+  for (const SortKey& k : order) sorted.push_back(std::move(entries[k.index]));
   std::vector<std::string> filters(num_blocks_);
   for (uint32_t b = 0; b < num_blocks_; ++b) {
     filters[b].resize(internal::BloomBytesFor(tail_hashes[b].size()), '\0');
-    for (uint64_t h : tail_hashes[b])
+    for (uint64_t h : tail_hashes[b]) {
       internal::BloomInsert(h, filters[b].data(), filters[b].size());
+    }
   }
-  internal::WriteIndexSection(entries, field_names_, filters, out);
+  internal::WriteIndexSection(sorted, field_names_, filters, out);
   return true;
 }
 

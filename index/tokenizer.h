@@ -38,6 +38,11 @@ inline constexpr size_t kMaxCompoundParts = 4;
 inline constexpr size_t kMaxTermBytes = 64;
 
 inline char FoldAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+// Writes the folded bytes of `s` to `out` (s.size() bytes; may not overlap `s`).
+inline void FoldAsciiInto(std::string_view s, char* out) {
+  const char* in = s.data();
+  for (size_t i = 0, n = s.size(); i < n; ++i) out[i] = FoldAscii(in[i]);
+}
 inline std::string FoldedCopy(std::string_view s) {
   std::string f(s);
   for (char& c : f) c = FoldAscii(c);

@@ -23,8 +23,13 @@ void EncodeMessageChunk(const StringData& data, size_t begin, size_t end, BlockR
 bool DecodeMessageChunk(StreamReader* r, size_t n, BlockRefs* refs, StringData* out, bool skeleton,
                         const TemplatePredicate* expand_if) {
   // A skeleton leaves the number streams unread, so the chunk is not read to its end.
-  if (skeleton && expand_if == nullptr) return DecodeStringValues(r, n, nullptr, refs, out, true);
-  if (skeleton) return DecodeStringValues(r, n, nullptr, refs, out, true, expand_if) && r->Finish();
+  // Skeleton reads serve the filter, so dictionary-encoded messages stay in dictionary form too.
+  if (skeleton && expand_if == nullptr) {
+    return DecodeStringValues(r, n, nullptr, refs, out, true, nullptr, true);
+  }
+  if (skeleton) {
+    return DecodeStringValues(r, n, nullptr, refs, out, true, expand_if, true) && r->Finish();
+  }
   return DecodeStringValues(r, n, nullptr, refs, out) && r->Finish();
 }
 

@@ -181,5 +181,17 @@ check "count after compact" test "$(cat "$T/out")" = 26
 "$LODE" compact --data "$T/c" 2> "$T/err"
 check "nothing left to compact" grep -q "0 merge(s)" "$T/err"
 
+# 13. lode ingest writes on a second thread while it parses: many batches keep their order, and a
+# write that fails stops the ingest with one clear error and exit 2.
+"$LODE" ingest --quiet --data "$T/w" "$T/c1.ndjson" "$T/c2.ndjson" "$T/c3.ndjson"
+check "three files, every record" test "$("$LODE" query --data "$T/w" --count '*')" = 120
+check "oldest first file, newest last" test \
+  "$("$LODE" query --data "$T/w" --limit 1 --output ndjson '*' | grep -c req-30040)" = 1
+mkdir -p "$T/bad"
+printf 'not a directory\n' > "$T/bad/t=default"
+"$LODE" ingest --quiet --data "$T/bad" "$T/c1.ndjson" "$T/c2.ndjson" 2> "$T/err"; rc=$?
+check "failed write exits 2" test "$rc" -eq 2
+check "failed write said once" test "$(grep -c 'writing segment' "$T/err")" -eq 1
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -713,17 +713,27 @@ TEST_F(IndexDifferentialTest, FilterOnCodedValuesMatchesPlainCopies) {
       coded_columns += block.messages().has_codes();
       for (const Column& c : block.columns()) coded_columns += c.strings.has_codes();
       ASSERT_FALSE(plain.messages().has_codes());
-      // Skeleton reads put the messages in dictionary form.
-      RecordBatch skeletons;
+      // Reads for the filter (skeletons, a projection) put dictionary-encoded columns and
+      // message skeletons in dictionary form; the filter must select the same rows there.
+      std::vector<uint32_t> ids = {storage::kMessageColumnId};
+      for (uint32_t f = 0; f < src->meta().fields.size(); ++f) {
+        ids.push_back(storage::kFirstFieldColumnId + f);
+      }
+      RecordBatch projected, skeletons;
+      ASSERT_TRUE(src->ReadBlock(b, ids, &projected).ok());
       ASSERT_TRUE(src->ReadBlock(b, {storage::kMessageColumnId}, &skeletons, true).ok());
       dictionary_columns += skeletons.messages().dictionary_form();
+      for (const Column& c : projected.columns()) dictionary_columns += c.strings.dictionary_form();
       for (size_t f = 0; f < filters.size(); ++f) {
-        Selection coded, want;
+        Selection coded, dictionary, want;
         coded.Reset(block.num_rows(), true);
+        dictionary.Reset(block.num_rows(), true);
         want.Reset(block.num_rows(), true);
         filters[f].Evaluate(block, &coded, &scratch);
+        filters[f].Evaluate(projected, &dictionary, &scratch);
         filters[f].Evaluate(plain, &want, &scratch);
         ASSERT_TRUE(coded == want) << queries[f] << " in " << src->name() << " block " << b;
+        ASSERT_TRUE(dictionary == want) << queries[f] << " in " << src->name() << " block " << b;
         selected += want.Count();
       }
     }
