@@ -56,28 +56,35 @@ class StringData {
     ends_.resize(ends_.size() + count, bytes_.size());
     if (coded_) codes_.resize(codes_.size() + count, kNoCode);
   }
-  // Starts giving codes below `num_codes` to the values appended from now on. Only on an empty
-  // StringData (otherwise the call is ignored and the values stay without codes).
-  void StartCodes(uint32_t num_codes) {
-    if (!ends_.empty()) return;
+  // Starts giving codes below `num_codes` to the values appended from now on, and returns true.
+  // Only on an empty StringData: otherwise returns false, the values appended from now on get
+  // no code, and codes given before are dropped (unless in dictionary form), so that codes from
+  // two dictionaries never mix.
+  bool StartCodes(uint32_t num_codes) {
+    if (!ends_.empty()) return Refuse();
     coded_ = true;
+    accepting_ = true;
     num_codes_ = num_codes;
+    return true;
   }
-  // Appends `v` with `code` (< num_codes(), or kNoCode); without StartCodes, as Append(v).
+  // Appends `v` with `code` (< num_codes(), or kNoCode) when codes were started; otherwise as
+  // Append(v).
   void AppendCoded(std::string_view v, uint32_t code) {
     bytes_.append(v.data(), v.size());
     ends_.push_back(bytes_.size());
-    if (coded_) codes_.push_back(code);
+    if (coded_) codes_.push_back(accepting_ ? code : kNoCode);
   }
-  // Starts the dictionary form with `dict` (its indexes are the codes). Only on an empty
-  // StringData (otherwise ignored).
-  void StartDictionary(std::shared_ptr<const StringData> dict) {
-    if (!ends_.empty()) return;
+  // Starts the dictionary form with `dict` (its indexes are the codes) and returns true. Only on
+  // an empty StringData: otherwise as a refused StartCodes.
+  bool StartDictionary(std::shared_ptr<const StringData> dict) {
+    if (!ends_.empty()) return Refuse();
     num_codes_ = static_cast<uint32_t>(dict->size());
     coded_ = true;
+    accepting_ = true;
     dict_ = std::move(dict);
+    return true;
   }
-  // Appends entry `code` of the dictionary (dictionary form only).
+  // Appends entry `code` of the dictionary (only after StartDictionary returned true).
   void AppendCode(uint32_t code) {
     ends_.push_back(bytes_.size());
     codes_.push_back(code);
@@ -98,6 +105,7 @@ class StringData {
     ends_.clear();
     codes_.clear();
     coded_ = false;
+    accepting_ = false;
     num_codes_ = 0;
     dict_.reset();
   }
@@ -113,9 +121,20 @@ class StringData {
  private:
   std::string bytes_;
   std::vector<uint64_t> ends_;
+  bool Refuse() {
+    accepting_ = false;
+    if (coded_ && dict_ == nullptr) {
+      coded_ = false;
+      codes_.clear();
+      num_codes_ = 0;
+    }
+    return false;
+  }
+
   std::vector<uint32_t> codes_;  // one per value when coded_
   uint32_t num_codes_ = 0;
   bool coded_ = false;
+  bool accepting_ = false;                  // codes given to AppendCoded are kept
   std::shared_ptr<const StringData> dict_;  // dictionary form
 };
 

@@ -13,7 +13,11 @@ absl::Status Bad(std::string_view what) {
 
 void PutStrings(const StringData& s, std::string* out) {
   for (size_t i = 0; i < s.size(); ++i) PutVarint64(out, s.Get(i).size());
-  out->append(s.bytes());
+  if (!s.dictionary_form()) {
+    out->append(s.bytes());
+    return;
+  }
+  for (size_t i = 0; i < s.size(); ++i) out->append(s.Get(i));  // values not all in bytes()
 }
 
 bool GetStrings(Decoder* d, size_t n, StringData* out) {

@@ -336,8 +336,11 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
     RETURN_IF_ERROR(ReadChunk(i, c, &buf));
     internal::StreamReader r(&buf.streams);
     refs.Allow(&c.refs);
-    if (!internal::DecodeMessageChunk(&r, rows, &refs, out->mutable_messages(), message_skeleton,
-                                      message_skeleton ? expand_if : nullptr)) {
+    const bool decoded =
+        internal::DecodeMessageChunk(&r, rows, &refs, out->mutable_messages(), message_skeleton,
+                                     message_skeleton ? expand_if : nullptr);
+    refs.SetLoader(nullptr);  // it refers to locals of this block
+    if (!decoded) {
       RETURN_IF_ERROR(lazy_status);
       return bad("message column corrupt");
     }

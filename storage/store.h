@@ -185,7 +185,9 @@ class Store {
 
   // Merges, in every partition, all segments smaller than the compaction target (in time
   // order), into one, or into as few as the memory bound of one merge allows
-  // (CompactionOptions::max_merge_raw_bytes): rounds repeat until nothing is left to merge.
+  // (CompactionOptions::max_merge_raw_bytes): rounds repeat while they merge anything (at most
+  // 64). A merge takes only consecutive segments that fit the bound together, so merged
+  // segments are not merged again past it; a segment over half the bound may stay as it is.
   // Thread-safe; runs beside writes and queries. Each merge commits on its own:
   // on error the merges done so far stay and the failed one changed nothing. A segment found
   // corrupt is left out of its merge and quarantined.
@@ -286,8 +288,11 @@ class Store {
   absl::Status RewriteSegment(LiveSegment* seg, int64_t from, int64_t to, const RowMatcher& drop,
                               std::vector<SegmentEntry>* out, uint64_t* removed);
   // Merges `group` (one partition's segments) into one segment.
-  absl::Status MergeGroup(const SegmentList& group, CompactionResult* result);
-  absl::StatusOr<CompactionResult> CompactInternal(bool force);
+  // Merges the first run of consecutive segments of `group` that fits the merge bound
+  // (CompactionOptions::max_merge_raw_bytes). Unless `strict`, the first two segments are
+  // taken whatever their size, so that a merge happens.
+  absl::Status MergeGroup(const SegmentList& group, bool strict, CompactionResult* result);
+  absl::StatusOr<CompactionResult> CompactInternal(bool force, bool strict = false);
   absl::Status QuarantineOne(const std::shared_ptr<LiveSegment>& seg, const std::string& reason);
   absl::StatusOr<RetentionReport> RetentionInternal(const RetentionPolicy& policy, bool dry_run);
   // Read-only stores: re-reads the manifest and the WAL (after a writer replaced segments).

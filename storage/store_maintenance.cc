@@ -116,14 +116,18 @@ absl::Status Store::RewriteSegment(LiveSegment* seg, int64_t from, int64_t to,
 // ---------------------------------------------------------------------------------------------
 // Compaction
 
+// Rounds of Store::Compact(): each merge removes a segment, so rounds end on their own unless
+// flushes keep adding segments meanwhile; this bounds them then.
+constexpr int kMaxCompactRounds = 64;
+
 absl::StatusOr<CompactionResult> Store::Compact() {
   if (options_.read_only) return absl::FailedPreconditionError("store is open read-only");
   // One round merges each partition's small segments up to the memory bound of a merge; the
   // segments past it wait for the next round, so rounds repeat until one merges nothing (each
   // merge removes at least one segment, so this ends).
   absl::StatusOr<CompactionResult> result = CompactionResult{};
-  for (;;) {
-    auto round = CompactInternal(/*force=*/true);
+  for (int round_no = 0; round_no < kMaxCompactRounds; ++round_no) {
+    auto round = CompactInternal(/*force=*/true, /*strict=*/true);
     if (!round.ok()) {
       result = round.status();
       break;
@@ -142,7 +146,7 @@ absl::StatusOr<CompactionResult> Store::Compact() {
   return result;
 }
 
-absl::StatusOr<CompactionResult> Store::CompactInternal(bool force) {
+absl::StatusOr<CompactionResult> Store::CompactInternal(bool force, bool strict) {
   absl::MutexLock ml(&maint_mu_);
   SegmentList live = LiveSegments("", INT64_MIN, INT64_MAX);
   std::vector<SegmentEntry> entries;
@@ -154,15 +158,16 @@ absl::StatusOr<CompactionResult> Store::CompactInternal(bool force) {
   for (const auto& g : groups) {
     SegmentList group;
     for (size_t i : g) group.push_back(live[i]);
-    RETURN_IF_ERROR(MergeGroup(group, &result));
+    RETURN_IF_ERROR(MergeGroup(group, strict, &result));
   }
   return result;
 }
 
-absl::Status Store::MergeGroup(const SegmentList& group, CompactionResult* result) {
+absl::Status Store::MergeGroup(const SegmentList& group, bool strict, CompactionResult* result) {
   SegmentList inputs;
   std::vector<std::shared_ptr<const SegmentReader>> readers;
   uint64_t raw = 0, bytes = 0;
+  const uint64_t bound = options_.compaction.max_merge_raw_bytes;
   for (const auto& seg : group) {
     auto r = seg->Reader();
     if (!r.ok()) {
@@ -170,11 +175,15 @@ absl::Status Store::MergeGroup(const SegmentList& group, CompactionResult* resul
       if (absl::IsDataLoss(r.status()) || absl::IsNotFound(r.status())) continue;
       return r.status();
     }
-    if (inputs.size() >= 2 &&
-        raw + (*r)->meta().raw_bytes > options_.compaction.max_merge_raw_bytes) {
-      break;
+    const uint64_t seg_raw = (*r)->meta().raw_bytes;
+    if (raw + seg_raw > bound && (strict || inputs.size() >= 2)) {
+      if (inputs.size() >= 2) break;
+      // Strict, and this segment does not fit with the run so far: start a new run with it.
+      inputs.clear();
+      readers.clear();
+      raw = bytes = 0;
     }
-    raw += (*r)->meta().raw_bytes;
+    raw += seg_raw;
     bytes += seg->entry().bytes;
     inputs.push_back(seg);
     readers.push_back(std::move(*r));

@@ -54,7 +54,8 @@ class RegexMatcher {
   // `s` under folds_case), and whether it has a digit.
   std::vector<bool> checkable_;
   std::vector<bool> has_digit_;
-  std::vector<std::vector<std::string>> non_digit_runs_;  // per atom with digits
+  // Per atom: its runs of non-digits when it has digits (empty otherwise).
+  std::vector<std::vector<std::string>> non_digit_runs_;
   // With few atoms, MayMatchGivenAtoms's answer for every set of present atoms (bit a = atom
   // a), so that judging a text allocates nothing (FilteredRE2 does); empty otherwise.
   std::vector<bool> given_atoms_;

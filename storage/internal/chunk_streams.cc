@@ -88,12 +88,12 @@ bool ChunkStreams::Parse(std::string_view stored, uint64_t max_raw_bytes) {
     if (stored_len > stored.size() || e.raw_len > max_raw_bytes) return false;
     total_stored += stored_len;
     raw_bytes_ += e.raw_len;
-    e.stored = std::string_view(nullptr, stored_len);  // placed below
+    e.stored_len = stored_len;
   }
   if (total_stored != d.remaining() || raw_bytes_ > max_raw_bytes) return false;
   for (Entry& e : entries_) {
     std::string_view s;
-    d.GetBytes(e.stored.size(), &s);
+    d.GetBytes(e.stored_len, &s);
     e.stored = s;
     e.ready = e.codec == static_cast<uint8_t>(StreamCodec::kRaw);
     if (e.ready) e.view = s;

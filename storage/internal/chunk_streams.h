@@ -65,8 +65,6 @@ class StreamWriter {
   size_t used_ = 0;
 };
 
-// Hands the decompressed streams of one chunk to a decoder, in order. Every stream must be
-// taken, and read to its end, for the chunk to be valid (checked by Finish()).
 // The streams of one stored chunk, each decompressed only when first asked for: a decoder that
 // does not need some streams (the numbers of message templates it leaves as skeletons) skips
 // them without paying for their decompression. The stored bytes must outlive this object; the
@@ -85,6 +83,7 @@ class ChunkStreams {
  private:
   struct Entry {
     uint8_t codec = 0;
+    uint64_t stored_len = 0;
     std::string_view stored;
     uint64_t raw_len = 0;
     bool ready = false;
@@ -95,6 +94,8 @@ class ChunkStreams {
   uint64_t raw_bytes_ = 0;
 };
 
+// Hands the streams of one chunk to a decoder, in order. Every stream must be taken (or
+// skipped), and the main one read to its end, for the chunk to be valid (checked by Finish()).
 class StreamReader {
  public:
   explicit StreamReader(std::vector<std::string_view> streams)

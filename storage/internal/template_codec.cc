@@ -354,19 +354,16 @@ std::shared_ptr<StringData> Skeletons(const StringData& dict, std::vector<size_t
 }
 
 // Starts `out` in dictionary form over `skeletons` when it is empty (the usual case: one block's
-// message column); otherwise values are copied with their codes.
-void StartSkeletons(const std::shared_ptr<StringData>& skeletons, size_t n, StringData* out) {
-  if (out->size() == 0) {
-    out->StartDictionary(skeletons);
-  } else {
-    out->StartCodes(static_cast<uint32_t>(skeletons->size()));
-  }
+// message column) and returns true; otherwise values will be copied (without codes).
+bool StartSkeletons(const std::shared_ptr<StringData>& skeletons, size_t n, StringData* out) {
+  const bool dictionary = out->StartDictionary(skeletons);
   out->Reserve(out->size() + n, out->byte_size());
+  return dictionary;
 }
 
-// Appends the skeleton of template `t` (entry t of `skeletons`).
-void AppendSkeleton(const StringData& skeletons, uint32_t t, StringData* out) {
-  if (out->dictionary_form()) {
+// Appends the skeleton of template `t` (entry t of `skeletons`), as a code in dictionary form.
+void AppendSkeleton(const StringData& skeletons, uint32_t t, bool dictionary, StringData* out) {
+  if (dictionary) {
     out->AppendCode(t);
   } else {
     out->AppendCoded(skeletons.Get(t), t);
@@ -386,10 +383,10 @@ bool DecodeTemplateSkeletons(StreamReader* r, size_t n, StringData* out) {
   std::shared_ptr<StringData> skeletons = Skeletons(dict, nullptr);
   if (skeletons == nullptr) return false;
   const StringData& sk = *skeletons;
-  StartSkeletons(skeletons, n, out);  // k <= n, and n fits a block
+  const bool dictionary = StartSkeletons(skeletons, n, out);  // k <= n, and n fits a block
   for (size_t i = 0; i < n; ++i) {
     if (id_of[i] < 0 || static_cast<uint64_t>(id_of[i]) >= k) return false;
-    AppendSkeleton(sk, static_cast<uint32_t>(id_of[i]), out);
+    AppendSkeleton(sk, static_cast<uint32_t>(id_of[i]), dictionary, out);
   }
   return true;
 }
@@ -441,7 +438,11 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
     bool used = true;  // false: the template stays a skeleton, its numbers are skipped
   };
   std::vector<Stored> stored;
-  stored.reserve(std::accumulate(nv.begin(), nv.end(), size_t{0}));
+  // Every slot takes at least two bytes of the main stream: a corrupt count cannot make this
+  // reserve huge.
+  const size_t slots = std::accumulate(nv.begin(), nv.end(), size_t{0});
+  if (slots > m->remaining() / 2) return false;
+  stored.reserve(slots);
   bool any_varint = false;
   for (size_t t = 0; t < k; ++t) {
     for (size_t j = 0; j < nv[t]; ++j) {
@@ -581,8 +582,9 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
   // Codes: a skeleton, or a template without numbers (then its skeleton is its value), is the
   // same value in every row of its template; expanded values with numbers get none.
   const StringData* sk = skeletons.get();
+  bool dictionary = false;
   if (skeletons != nullptr) {
-    StartSkeletons(skeletons, n, out);
+    dictionary = StartSkeletons(skeletons, n, out);
   } else {
     out->StartCodes(static_cast<uint32_t>(k));
   }
@@ -593,7 +595,7 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
     const size_t t = static_cast<size_t>(id_of[i]);
     if (sk != nullptr && (!expand[t] || nv[t] == 0)) {
       ++rank[t];
-      AppendSkeleton(*sk, static_cast<uint32_t>(t), out);
+      AppendSkeleton(*sk, static_cast<uint32_t>(t), dictionary, out);
       continue;
     }
     row_vars.resize(nv[t]);

@@ -82,3 +82,58 @@ TEST(RecordBatch, SelectReordersRowsAndFields) {
 
 }  // namespace
 }  // namespace lode
+
+namespace lode {
+namespace {
+
+// Codes: equal codes are equal values; codes from a second dictionary never mix with the first.
+TEST(StringDataCodes, CodesDictionaryFormAndRefusals) {
+  StringData s;
+  ASSERT_TRUE(s.StartCodes(2));
+  s.AppendCoded("a", 0);
+  s.AppendCoded("b", 1);
+  s.Append("x");  // no code
+  ASSERT_TRUE(s.has_codes());
+  EXPECT_EQ(s.code(0), 0u);
+  EXPECT_EQ(s.code(2), StringData::kNoCode);
+  // A second start on a non-empty one is refused and drops the codes given so far.
+  EXPECT_FALSE(s.StartCodes(5));
+  s.AppendCoded("c", 0);
+  EXPECT_FALSE(s.has_codes());
+  EXPECT_EQ(s.Get(3), "c");
+  s.PopBack();
+  EXPECT_EQ(s.size(), 3u);
+
+  // Dictionary form: coded values come from the dictionary, others are stored.
+  auto dict = std::make_shared<StringData>();
+  dict->Append("GET /a");
+  dict->Append("GET /b");
+  StringData d;
+  ASSERT_TRUE(d.StartDictionary(dict));
+  d.AppendCode(1);
+  d.AppendCoded("expanded 42", StringData::kNoCode);
+  d.AppendCode(0);
+  d.AppendEmpty(2);
+  ASSERT_TRUE(d.dictionary_form());
+  EXPECT_EQ(d.size(), 5u);
+  EXPECT_EQ(d.Get(0), "GET /b");
+  EXPECT_EQ(d.Get(1), "expanded 42");
+  EXPECT_EQ(d.Get(2), "GET /a");
+  EXPECT_EQ(d.Get(3), "");
+  EXPECT_EQ(d.DictionaryValue(0), "GET /a");
+  EXPECT_EQ(d.bytes(), "expanded 42");  // only the values without a code are stored
+  // Refused on a non-empty one: later values are stored, with no code.
+  EXPECT_FALSE(d.StartDictionary(dict));
+  d.AppendCoded("late", 1);
+  EXPECT_EQ(d.code(5), StringData::kNoCode);
+  EXPECT_EQ(d.Get(5), "late");
+  d.PopBack();
+  d.PopBack();
+  EXPECT_EQ(d.Get(2), "GET /a");
+  d.Clear();
+  EXPECT_FALSE(d.dictionary_form());
+  EXPECT_FALSE(d.has_codes());
+}
+
+}  // namespace
+}  // namespace lode

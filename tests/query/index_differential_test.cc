@@ -713,8 +713,9 @@ TEST_F(IndexDifferentialTest, FilterOnCodedValuesMatchesPlainCopies) {
       coded_columns += block.messages().has_codes();
       for (const Column& c : block.columns()) coded_columns += c.strings.has_codes();
       ASSERT_FALSE(plain.messages().has_codes());
-      // Reads for the filter (skeletons, a projection) put dictionary-encoded columns and
-      // message skeletons in dictionary form; the filter must select the same rows there.
+      // Reads for the filter put dictionary-encoded columns (a projection) and message
+      // skeletons in dictionary form; on the projection, which has the real messages, the
+      // filter must select the same rows.
       std::vector<uint32_t> ids = {storage::kMessageColumnId};
       for (uint32_t f = 0; f < src->meta().fields.size(); ++f) {
         ids.push_back(storage::kFirstFieldColumnId + f);

@@ -163,20 +163,44 @@ TEST_F(CompactionTest, MergesEachPartitionIntoOneTimeOrderedSegment) {
   EXPECT_EQ(r->merges, 0u);
 }
 
-// A merge takes inputs only up to its memory bound; Compact() goes on in rounds (merging the
-// merged segments too) until each partition's small segments are one.
-TEST_F(CompactionTest, CompactRepeatsRoundsPastTheMergeBound) {
+// A merge takes inputs only up to its memory bound; Compact() goes on in rounds, merging only
+// segments that fit the bound together, so a merged segment is not merged again past it.
+TEST_F(CompactionTest, CompactRoundsStayWithinTheMergeBound) {
+  {
+    auto store = Open();
+    Fill(store.get(), 6, 30);
+  }
+  // The raw bytes of the flushed segments, which are all about the same.
+  uint64_t lo = UINT64_MAX, hi = 0;
+  {
+    auto store = Open();
+    auto snap = store->Snapshot(kDefaultTenant, INT64_MIN, INT64_MAX);
+    ASSERT_TRUE(snap.ok());
+    for (const auto& src : (*snap)->sources) {
+      lo = std::min(lo, src->meta().raw_bytes);
+      hi = std::max(hi, src->meta().raw_bytes);
+    }
+  }
+  ASSERT_GT(lo, 0u);
+  ASSERT_GE(lo * 10, hi * 9);  // so that two fit the bound below and three do not
   StoreOptions o;
-  o.compaction.max_merge_raw_bytes = 1;  // every merge takes just two inputs
+  o.compaction.max_merge_raw_bytes = hi * 5 / 2;
   auto store = Open(o);
-  Fill(store.get(), 6, 30);
   EXPECT_EQ(store->Stats().segments, 13u);  // 6 flushes x 2 days + 1
   const auto before = testing::AllRowTexts(store.get());
   auto r = store->Compact();
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(store->Stats().segments, 3u);
-  EXPECT_EQ(r->merges, 10u);  // 5 per day: each merge of two removes one segment
+  // Per day: s1+s2, then s3+s4, then s5+s6 (a merged pair and the next segment are 3 segments'
+  // worth, over the bound), leaving 3 segments.
+  EXPECT_EQ(r->merges, 6u);
+  EXPECT_EQ(store->Stats().segments, 7u);
   EXPECT_EQ(testing::AllRowTexts(store.get()), before);
+  auto snap = store->Snapshot(kDefaultTenant, INT64_MIN, INT64_MAX);
+  ASSERT_TRUE(snap.ok());
+  for (const auto& src : (*snap)->sources) {
+    EXPECT_LE(src->meta().raw_bytes, o.compaction.max_merge_raw_bytes) << src->name();
+  }
+  snap->reset();
   r = store->Compact();
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->merges, 0u);
