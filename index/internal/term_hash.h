@@ -9,20 +9,14 @@
 #include <cstring>
 #include <string_view>
 
+#include "common/coding.h"
 #include "index/hash.h"
 
 namespace lode::index::internal {
 
-inline uint64_t Load64(const char* p) {
-  uint64_t w;
-  std::memcpy(&w, p, 8);
-  return w;
-}
-inline uint64_t Load32(const char* p) {
-  uint32_t w;
-  std::memcpy(&w, p, 4);
-  return w;
-}
+// Unaligned little-endian loads (the machine's order; DecodeFixed* of common/coding.h).
+inline uint64_t Load64(const char* p) { return DecodeFixed64(p); }
+inline uint64_t Load32(const char* p) { return DecodeFixed32(p); }
 
 // The `n` (< 8) bytes that end at `end` as a little-endian word, zero-padded; `total` (>= n)
 // bytes before `end` are readable.

@@ -28,6 +28,16 @@ class SegmentTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
+  // Writes `b` as segment `name` in blocks of `block_rows`; returns its path.
+  std::string Write(const RecordBatch& b, uint32_t block_rows, const std::string& name,
+                    SegmentMeta* meta) {
+    SegmentWriterOptions opt;
+    opt.block_rows = block_rows;
+    const std::string path = dir_ / name;
+    EXPECT_TRUE(WriteSegment(Env::Default(), path, b, opt, meta).ok());
+    return path;
+  }
+
   // Reads every block of the segment at `path` and returns the rows' canonical text.
   absl::StatusOr<std::vector<std::string>> ReadAll(const std::string& path) {
     auto r = SegmentReader::Open(Env::Default(), path);
@@ -163,11 +173,8 @@ RecordBatch AppLogs(uint32_t seed, size_t n) {
 
 TEST_F(SegmentTest, AppLogsRoundTripWithReferences) {
   RecordBatch b = AppLogs(4, 5000);
-  SegmentWriterOptions opt;
-  opt.block_rows = 1500;
-  const std::string path = dir_ / "app.lode";
   SegmentMeta meta;
-  ASSERT_TRUE(WriteSegment(Env::Default(), path, b, opt, &meta).ok());
+  const std::string path = Write(b, 1500, "app.lode", &meta);
   ASSERT_EQ(meta.blocks.size(), 4u);
   // The message refers to fields in every block, and so does some field.
   for (const BlockMeta& bm : meta.blocks) {
@@ -286,11 +293,9 @@ TEST_F(SegmentTest, MessageSkeletonsKeepEverythingButNumbers) {
 // others as skeletons. Equal codes are equal values.
 TEST_F(SegmentTest, MessageSkeletonsExpandChosenTemplates) {
   RecordBatch b = AppLogs(7, 3000);
-  SegmentWriterOptions opt;
-  opt.block_rows = 1000;
-  const std::string path = dir_ / "expand.lode";
   SegmentMeta meta;
-  ASSERT_TRUE(WriteSegment(Env::Default(), path, b, opt, &meta).ok());
+  const std::string path = Write(b, 1000, "expand.lode", &meta);
+  ASSERT_EQ(meta.blocks.size(), 3u);
   for (const BlockMeta& bm : meta.blocks) ASSERT_FALSE(bm.chunks[1].refs.empty());
   auto r = SegmentReader::Open(Env::Default(), path);
   ASSERT_TRUE(r.ok()) << r.status();
