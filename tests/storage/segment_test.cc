@@ -190,10 +190,7 @@ TEST_F(SegmentTest, AppLogsRoundTripWithReferences) {
 
 TEST_F(SegmentTest, ProjectedReadDecodesOnlyWhatIsAsked) {
   RecordBatch b = AppLogs(5, 3000);
-  SegmentWriterOptions opt;
-  opt.block_rows = 1000;
-  const std::string path = dir_ / "proj.lode";
-  ASSERT_TRUE(WriteSegment(Env::Default(), path, b, opt).ok());
+  const std::string path = Write(b, 1000, "proj.lode", nullptr);
   auto r = SegmentReader::Open(Env::Default(), path);
   ASSERT_TRUE(r.ok()) << r.status();
   uint32_t status_id = 0;
@@ -252,10 +249,7 @@ TEST_F(SegmentTest, AppLogsBitFlipsAreDetectedOrHarmless) {
 // same, so texts without digits are found at the same places and token boundaries.
 TEST_F(SegmentTest, MessageSkeletonsKeepEverythingButNumbers) {
   RecordBatch b = AppLogs(6, 3000);
-  SegmentWriterOptions opt;
-  opt.block_rows = 1000;
-  const std::string path = dir_ / "skel.lode";
-  ASSERT_TRUE(WriteSegment(Env::Default(), path, b, opt).ok());
+  const std::string path = Write(b, 1000, "skel.lode", nullptr);
   auto r = SegmentReader::Open(Env::Default(), path);
   ASSERT_TRUE(r.ok()) << r.status();
   auto digits_as_zero = [](std::string_view s) {
