@@ -32,14 +32,9 @@ int RunCompact(int argc, char** argv) {
     std::fprintf(stderr, "lode compact: %.*s\n", static_cast<int>(msg.size()), msg.data());
     return 2;
   };
-  if (!flags->positional().empty()) {
-    return fail(StrCat("unexpected argument '", flags->positional()[0], "'"));
-  }
-  auto data = flags->Get("data");
-  if (!data) {
-    std::fprintf(stderr, "lode compact: --data DIR is required\n\n%s", kHelp);
-    return 2;
-  }
+  if (!NoPositionalArguments(*flags, "compact")) return 2;
+  auto data = RequiredDataDir(*flags, "compact", kHelp);
+  if (!data) return 2;
   storage::StoreOptions options;
   options.background = false;
   auto store = storage::Store::Open(storage::Env::Default(), *data, options);

@@ -44,11 +44,8 @@ int RunDelete(int argc, char** argv) {
     std::fprintf(stderr, "lode delete: %.*s\n", static_cast<int>(msg.size()), msg.data());
     return 2;
   };
-  auto data = flags->Get("data");
-  if (!data) {
-    std::fprintf(stderr, "lode delete: --data DIR is required\n\n%s", kHelp);
-    return 2;
-  }
+  auto data = RequiredDataDir(*flags, "delete", kHelp);
+  if (!data) return 2;
   query::DeleteRequest req;
   for (const std::string& p : flags->positional()) {
     if (!req.text.empty()) req.text.push_back(' ');

@@ -89,4 +89,22 @@ std::optional<Flags> ParseCommandFlags(std::string_view command, int argc, char*
   return std::move(*flags);
 }
 
+std::optional<std::string> RequiredDataDir(const Flags& flags, std::string_view command,
+                                           const char* help) {
+  std::optional<std::string> data = flags.Get("data");
+  if (!data || data->empty()) {
+    std::fprintf(stderr, "lode %.*s: --data DIR is required\n\n%s",
+                 static_cast<int>(command.size()), command.data(), help);
+    return std::nullopt;
+  }
+  return data;
+}
+
+bool NoPositionalArguments(const Flags& flags, std::string_view command) {
+  if (flags.positional().empty()) return true;
+  std::fprintf(stderr, "lode %.*s: unexpected argument '%s'\n", static_cast<int>(command.size()),
+               command.data(), flags.positional()[0].c_str());
+  return false;
+}
+
 }  // namespace lode::cli

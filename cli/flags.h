@@ -40,4 +40,12 @@ std::optional<Flags> ParseCommandFlags(std::string_view command, int argc, char*
                                        const std::set<std::string>& bool_flags, const char* help,
                                        int* exit_code);
 
+// The value of --data. When it is missing or empty, prints "lode <command>: --data DIR is
+// required" and `help` to stderr and returns nullopt (the command then exits 2).
+std::optional<std::string> RequiredDataDir(const Flags& flags, std::string_view command,
+                                           const char* help);
+// True when there is no positional argument; otherwise prints "lode <command>: unexpected
+// argument 'X'" to stderr and returns false (the command then exits 2).
+bool NoPositionalArguments(const Flags& flags, std::string_view command);
+
 }  // namespace lode::cli

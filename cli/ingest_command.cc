@@ -259,11 +259,8 @@ int RunIngest(int argc, char** argv) {
   auto flags = ParseCommandFlags("ingest", argc, argv, {"data", "format", "tenant"},
                                  {"help", "quiet", "no-index"}, kHelp, &exit_code);
   if (!flags) return exit_code;
-  auto data = flags->Get("data");
-  if (!data) {
-    std::fprintf(stderr, "lode ingest: --data DIR is required\n\n%s", kHelp);
-    return 2;
-  }
+  auto data = RequiredDataDir(*flags, "ingest", kHelp);
+  if (!data) return 2;
   auto format = ingest::ParseInputFormat(flags->GetOr("format", "auto"));
   if (!format.ok()) {
     std::fprintf(stderr, "lode ingest: %s\n", std::string(StatusMessage(format.status())).c_str());

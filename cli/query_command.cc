@@ -74,11 +74,8 @@ int RunQuery(int argc, char** argv) {
     std::fprintf(stderr, "lode query: %.*s\n", static_cast<int>(msg.size()), msg.data());
     return 2;
   };
-  auto data = flags->Get("data");
-  if (!data) {
-    std::fprintf(stderr, "lode query: --data DIR is required\n\n%s", kHelp);
-    return 2;
-  }
+  auto data = RequiredDataDir(*flags, "query", kHelp);
+  if (!data) return 2;
   query::QueryRequest req;
   // Several arguments form one query, as if separated by spaces.
   for (const std::string& p : flags->positional()) {

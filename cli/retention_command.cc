@@ -65,14 +65,9 @@ int RunRetention(int argc, char** argv) {
     std::fprintf(stderr, "lode retention: %.*s\n", static_cast<int>(msg.size()), msg.data());
     return 2;
   };
-  if (!flags->positional().empty()) {
-    return fail(StrCat("unexpected argument '", flags->positional()[0], "'"));
-  }
-  auto data = flags->Get("data");
-  if (!data) {
-    std::fprintf(stderr, "lode retention: --data DIR is required\n\n%s", kHelp);
-    return 2;
-  }
+  if (!NoPositionalArguments(*flags, "retention")) return 2;
+  auto data = RequiredDataDir(*flags, "retention", kHelp);
+  if (!data) return 2;
   auto policy = RetentionPolicyFromFlags(*flags);
   if (!policy.ok()) return fail(StatusMessage(policy.status()));
   if (policy->empty()) {

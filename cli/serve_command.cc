@@ -178,11 +178,8 @@ int RunServe(int argc, char** argv) {
                  flags->positional()[0].c_str(), kHelp);
     return 2;
   }
-  auto data = flags->Get("data");
-  if (!data || data->empty()) {
-    std::fprintf(stderr, "lode serve: --data DIR is required\n\n%s", kHelp);
-    return 2;
-  }
+  auto data = RequiredDataDir(*flags, "serve", kHelp);
+  if (!data) return 2;
   ingest::HttpServerOptions options;
   const std::string http = flags->GetOr("http", "127.0.0.1:9428");
   auto hp = ParseHostPort(http);

@@ -45,14 +45,9 @@ int RunStats(int argc, char** argv) {
     std::fprintf(stderr, "lode stats: %.*s\n", static_cast<int>(msg.size()), msg.data());
     return 2;
   };
-  if (!flags->positional().empty()) {
-    return fail(StrCat("unexpected argument '", flags->positional()[0], "'"));
-  }
-  auto data = flags->Get("data");
-  if (!data) {
-    std::fprintf(stderr, "lode stats: --data DIR is required\n\n%s", kHelp);
-    return 2;
-  }
+  if (!NoPositionalArguments(*flags, "stats")) return 2;
+  auto data = RequiredDataDir(*flags, "stats", kHelp);
+  if (!data) return 2;
   size_t max_columns = 30;
   if (auto c = flags->Get("columns")) {
     char* end = nullptr;
