@@ -128,7 +128,7 @@ SegmentIndexBuilder::SegmentIndexBuilder(const RecordBatch& batch)
 
 void SegmentIndexBuilder::CountTerms(std::string_view text, uint32_t unit, uint32_t rows) {
   TokenizeFolded(text, [&](std::string_view term) {
-    const uint64_t h = internal::TermHash64(term);
+    const uint64_t h = Hash64(term);
     local_.Prefetch(h);
     pending_.push_back({term, h, unit, rows});
     if (pending_.size() == kPendingTerms) DrainPending();
@@ -214,7 +214,7 @@ void SegmentIndexBuilder::AddBlock(uint32_t lo, uint32_t hi) {
     for (size_t k0 = a; k0 < b; k0 += kPendingTerms) {
       const size_t k1 = std::min(b, k0 + kPendingTerms);
       for (size_t k = k0; k < k1; ++k) {
-        hashes[k - k0] = internal::TermHash64(c.strings.Get(k));
+        hashes[k - k0] = Hash64(c.strings.Get(k));
         block_values_.Prefetch(hashes[k - k0]);
       }
       for (size_t k = k0; k < k1; ++k) {

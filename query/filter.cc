@@ -310,9 +310,14 @@ class Filter::Evaluator {
   void EvalValues(const StringData& sd, const uint32_t* row_of, const Selection& in, Selection* out,
                   Pred pred) {
     if (!sd.has_codes()) {
+      if (row_of == nullptr) {  // one value per row: visit only the selected ones
+        in.ForEach([&](size_t row) {
+          if (pred(sd.Get(row))) out->Set(row);
+        });
+        return;
+      }
       for (size_t i = 0; i < sd.size(); ++i) {
-        const size_t row = row_of != nullptr ? row_of[i] : i;
-        if (in.Test(row) && pred(sd.Get(i))) out->Set(row);
+        if (in.Test(row_of[i]) && pred(sd.Get(i))) out->Set(row_of[i]);
       }
       return;
     }
@@ -453,14 +458,7 @@ class Filter::Evaluator {
   template <typename Pred>
   void EvalStrings(const CNode& n, const Selection& in, Selection* out, Pred pred) {
     if (n.is_message) {
-      const StringData& msgs = batch_.messages();
-      if (msgs.has_codes()) {
-        EvalValues(msgs, nullptr, in, out, pred);
-        return;
-      }
-      in.ForEach([&](size_t row) {
-        if (pred(msgs.Get(row))) out->Set(row);
-      });
+      EvalValues(batch_.messages(), nullptr, in, out, pred);
       return;
     }
     if (const Column* col = batch_.FindColumn(n.field, FieldType::kString)) {
@@ -514,37 +512,7 @@ class Filter::Evaluator {
   }
 
   void EvalCompare(const CNode& n, const Selection& in, Selection* out) {
-    const Column* ints = batch_.FindColumn(n.field, FieldType::kInt64);
-    if (ints != nullptr && n.number->is_int) {
-      // An integer bound: the comparison is an inclusive int64 range, checked without a
-      // three-way comparison per value.
-      int64_t lo = INT64_MIN, hi = INT64_MAX;
-      const int64_t x = n.number->i;
-      bool empty = false;
-      switch (n.op) {
-        case CompareOp::kLess:
-          empty = x == INT64_MIN;
-          hi = x - (empty ? 0 : 1);
-          break;
-        case CompareOp::kLessEqual:
-          hi = x;
-          break;
-        case CompareOp::kGreater:
-          empty = x == INT64_MAX;
-          lo = x + (empty ? 0 : 1);
-          break;
-        case CompareOp::kGreaterEqual:
-          lo = x;
-          break;
-      }
-      for (size_t i = 0; i < ints->rows.size() && !empty; ++i) {
-        const uint32_t row = ints->rows[i];
-        const int64_t v = ints->ints[i];
-        if (v >= lo && v <= hi && in.Test(row)) out->Set(row);
-      }
-      ints = nullptr;
-    }
-    if (const Column* col = ints) {
+    if (const Column* col = batch_.FindColumn(n.field, FieldType::kInt64)) {
       for (size_t i = 0; i < col->rows.size(); ++i) {
         const uint32_t row = col->rows[i];
         if (!in.Test(row)) continue;

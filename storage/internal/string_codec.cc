@@ -227,7 +227,6 @@ void EncodeStringValues(const StringData& data, size_t begin, size_t end, const 
 bool DecodeStringValues(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs* refs,
                         StringData* out, bool skeleton, const TemplatePredicate* expand_if,
                         bool dictionary_form) {
-  dictionary_form = dictionary_form && out->size() == 0;
   Decoder* m = r->main();
   uint8_t enc;
   if (!m->GetByte(&enc)) return false;
@@ -261,8 +260,7 @@ bool DecodeStringValues(StreamReader* r, size_t n, const uint32_t* rows, BlockRe
       if (!GetStringList(r, k, &dict)) return false;
       std::vector<int64_t> ids(n);
       if (!DecodeInts(r, n, ids.data())) return false;
-      if (dictionary_form) {
-        out->StartDictionary(shared);
+      if (dictionary_form && out->StartDictionary(shared)) {
         for (size_t i = 0; i < n; ++i) {
           if (ids[i] < 0 || static_cast<uint64_t>(ids[i]) >= k) return false;
           out->AppendCode(static_cast<uint32_t>(ids[i]));
@@ -287,17 +285,14 @@ bool DecodeStringValues(StreamReader* r, size_t n, const uint32_t* rows, BlockRe
       StringData& dict = *shared;
       if (!GetStringList(r, k, &dict)) return false;
       uint64_t next = 0;
-      if (dictionary_form) {
-        out->StartDictionary(shared);
-      } else {
-        out->StartCodes(static_cast<uint32_t>(k));
-      }
+      const bool in_dictionary = dictionary_form && out->StartDictionary(shared);
+      if (!in_dictionary) out->StartCodes(static_cast<uint32_t>(k));
       for (size_t i = 0; i < n; ++i) {
         uint64_t c;
         if (!codes.GetVarint64(&c) || c > next) return false;
         if (c == 0 && next >= k) return false;
         const size_t id = c == 0 ? next++ : next - c;
-        if (dictionary_form) {
+        if (in_dictionary) {
           out->AppendCode(static_cast<uint32_t>(id));
         } else if (!AppendBounded(dict.Get(id), out, static_cast<uint32_t>(id))) {
           return false;

@@ -292,8 +292,6 @@ inline bool IsPlaceholderByte(char c) {
   return static_cast<unsigned char>(c - kVarPlain) <= kEscape - kVarPlain;
 }
 
-// Appends to `sk` the skeleton of template `tp` (its text with each number written "0") and
-// returns its number of numbers, or -1 when `tp` is malformed.
 // The first index >= i of a placeholder byte in `tp`, or tp.size(). Eight bytes at a time:
 // placeholders are below 0x20, which text bytes rarely are.
 size_t NextPlaceholder(std::string_view tp, size_t i) {
@@ -315,6 +313,8 @@ size_t NextPlaceholder(std::string_view tp, size_t i) {
   return i;
 }
 
+// Appends to `sk` the skeleton of template `tp` (its text with each number written "0") and
+// returns its number of numbers, or -1 when `tp` is malformed.
 int64_t Skeleton(std::string_view tp, std::string* sk) {
   int64_t numbers = 0;
   size_t i = 0;

@@ -528,6 +528,14 @@ class IndexDifferentialTest : public ::testing::Test {
     return QueryCursor::Open(store_.get(), filter, std::move(o));
   }
 
+  // The fixed queries, then random ones from the grammar (generator seed `seed`) up to `n`.
+  std::vector<std::string> Queries(uint64_t seed, size_t n) const {
+    QueryGenerator gen(vocabulary_, seed);
+    std::vector<std::string> queries = FixedQueries();
+    while (queries.size() < n) queries.push_back(gen.Query());
+    return queries;
+  }
+
   // Queries that are always run: selective ones, ones with exact counts, the corner cases.
   static std::vector<std::string> FixedQueries() {
     return {"needle-7f3a9c", "NEEDLE-7F3A9C", "level:error", "service:cart", "http.status:500",
@@ -674,9 +682,7 @@ TEST_F(IndexDifferentialTest, PlannedCursorMatchesBruteForce) {
     ASSERT_EQ(memtables, 1u);
     ASSERT_GT(blocks, 3 * kCorpusLines / kBlockRows / 4);
   }
-  QueryGenerator gen(vocabulary_, 2024);
-  std::vector<std::string> queries = FixedQueries();
-  while (queries.size() < static_cast<size_t>(kQueries)) queries.push_back(gen.Query());
+  const std::vector<std::string> queries = Queries(2024, kQueries);
   const Totals t = CompareAll(queries);
   // Many queries match something, and the index saved work: blocks it ruled out or counted.
   EXPECT_GT(t.nonempty, queries.size() / 3);
@@ -691,9 +697,7 @@ TEST_F(IndexDifferentialTest, PlannedCursorMatchesBruteForce) {
 TEST_F(IndexDifferentialTest, FilterOnCodedValuesMatchesPlainCopies) {
   auto snap = store_->Snapshot(std::string(storage::kDefaultTenant), INT64_MIN, INT64_MAX);
   ASSERT_TRUE(snap.ok());
-  QueryGenerator gen(vocabulary_, 5);
-  std::vector<std::string> queries = FixedQueries();
-  while (queries.size() < 120) queries.push_back(gen.Query());
+  const std::vector<std::string> queries = Queries(5, 120);
   std::vector<Filter> filters;
   for (const std::string& text : queries) {
     absl::StatusOr<Query> q = ParseQuery(text);
@@ -750,9 +754,7 @@ TEST_F(IndexDifferentialTest, AfterFlushAndCompaction) {
   auto r = store_->Compact();
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_GT(r->merges, 0u);
-  QueryGenerator gen(vocabulary_, 77);
-  std::vector<std::string> queries = FixedQueries();
-  while (queries.size() < static_cast<size_t>(kQueries / 5)) queries.push_back(gen.Query());
+  const std::vector<std::string> queries = Queries(77, kQueries / 5);
   const Totals t = CompareAll(queries);
   EXPECT_LT(t.planned_blocks, t.brute_blocks) << "the planner skipped nothing";
 }
@@ -784,9 +786,7 @@ TEST_F(IndexDifferentialDisjointTest, AfterCompactionOfSegmentsInTimeOrder) {
   EXPECT_LT(segments_after, segments_before);
   EXPECT_EQ(blocks_after, blocks_before);
   EXPECT_EQ(r->index_merges, r->merges) << "compaction rebuilt indexes instead of merging them";
-  QueryGenerator gen(vocabulary_, 91);
-  std::vector<std::string> queries = FixedQueries();
-  while (queries.size() < static_cast<size_t>(kQueries / 4)) queries.push_back(gen.Query());
+  const std::vector<std::string> queries = Queries(91, kQueries / 4);
   const Totals t = CompareAll(queries);
   EXPECT_LT(t.planned_blocks, t.brute_blocks) << "the planner skipped nothing";
 }
