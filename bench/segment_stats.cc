@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
         return 1;
       }
-      const auto& chunks = m.blocks[b].chunks;
+      const auto& chunks = **(*r)->Chunks(b);  // ReadBlock above checked them
       for (size_t k = 0; k < chunks.size(); ++k) {
         const auto& c = chunks[k];
         std::string name = c.column_id == 0   ? "(time)"

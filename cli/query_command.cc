@@ -1,6 +1,7 @@
 // `lode query`: searches stored records and prints them newest first.
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include <unistd.h>
@@ -143,7 +144,15 @@ int RunQuery(int argc, char** argv) {
         Write(stderr, s);
       });
   if (std::fflush(stdout) != 0) return fail("writing results failed");
+#if !defined(__SANITIZE_ADDRESS__)
+  // The store was only read: leave without taking it down (unmapping the segments, freeing
+  // their footers and indexes) and without the exit handlers, which cost a short query about a
+  // tenth of its time. Sanitizer builds do take it down, to check it.
+  std::fflush(stderr);
+  std::_Exit(rc);
+#else
   return rc;
+#endif
 }
 
 }  // namespace lode::cli

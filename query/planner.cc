@@ -189,6 +189,7 @@ std::unique_ptr<Planner::Compiled::PNode> Planner::Compiled::Lower(const Node& n
 namespace {
 
 using PNode = Planner::Compiled::PNode;  // NOLINT: used by the evaluator below
+const std::vector<storage::ChunkMeta> kNoChunks;
 
 }  // namespace
 
@@ -503,7 +504,16 @@ class PlanEval {
       if (t != FieldType::kInt64 && t != FieldType::kDouble) continue;
       const uint32_t col = storage::kFirstFieldColumnId + i;
       for (size_t b = 0; b < nb_; ++b) {
-        for (const storage::ChunkMeta& c : meta_.blocks[b].chunks) {
+        auto chunks = src_.Chunks(b);
+        if (!chunks.ok()) {
+          // Corrupt chunk entries: a chunk without a range, so that the block is read and the
+          // read reports them.
+          storage::ChunkMeta unknown;
+          unknown.column_id = col;
+          fn(b, unknown);
+          continue;
+        }
+        for (const storage::ChunkMeta& c : **chunks) {
           if (c.column_id == col) fn(b, c);
         }
       }
@@ -609,7 +619,9 @@ class PlanEval {
         if (meta_.fields[i].type != FieldType::kBool) continue;
         const uint32_t col = storage::kFirstFieldColumnId + i;
         for (size_t b = 0; b < nb_; ++b) {
-          for (const storage::ChunkMeta& chunk : meta_.blocks[b].chunks) {
+          auto chunks = src_.Chunks(b);
+          if (!chunks.ok()) c[b] = -1;  // read, and the read reports the corruption
+          for (const storage::ChunkMeta& chunk : chunks.ok() ? **chunks : kNoChunks) {
             if (chunk.column_id == col) c[b] = -1;
           }
         }

@@ -199,10 +199,14 @@ void QueryCursor::EnterSegment() {
 
 namespace {
 
-// Bytes of column streams a read of `columns` (null: all) of block `bm` decodes.
-uint64_t DecodedBytes(const storage::BlockMeta& bm, const std::vector<uint32_t>* columns) {
+// Bytes of column streams a read of `columns` (null: all) of block `b` decodes (0 when its
+// chunk entries are corrupt: the read reports that).
+uint64_t DecodedBytes(const storage::BlockSource& src, size_t b,
+                      const std::vector<uint32_t>* columns) {
+  auto chunks = src.Chunks(b);
+  if (!chunks.ok()) return 0;
   uint64_t n = 0;
-  for (const storage::ChunkMeta& c : bm.chunks) {
+  for (const storage::ChunkMeta& c : **chunks) {
     if (columns == nullptr || c.column_id == storage::kTimeColumnId ||
         std::binary_search(columns->begin(), columns->end(), c.column_id)) {
       n += c.raw_len;
@@ -215,17 +219,16 @@ uint64_t DecodedBytes(const storage::BlockMeta& bm, const std::vector<uint32_t>*
 
 bool QueryCursor::ReadForFilter(size_t b, bool all_columns) {
   const storage::BlockSource& seg = *segments_[seg_];
-  const storage::BlockMeta& bm = seg.meta().blocks[b];
   absl::Status s;
   if (all_columns || plan_.all_columns) {
     s = seg.ReadBlock(b, &block_);
-    stats_.bytes_decompressed += DecodedBytes(bm, nullptr);
+    stats_.bytes_decompressed += DecodedBytes(seg, b, nullptr);
   } else {
     const std::vector<uint32_t>& cols = options_.fields ? output_columns_ : plan_.columns;
     // Skeletons serve the filter; printed messages must be real.
     const bool skeleton = plan_.message_skeleton && !options_.fields;
     s = seg.ReadBlock(b, cols, &block_, skeleton, plan_.message_expand.get());
-    stats_.bytes_decompressed += DecodedBytes(bm, &cols);
+    stats_.bytes_decompressed += DecodedBytes(seg, b, &cols);
   }
   if (!s.ok()) {
     Warn(s);
@@ -442,7 +445,7 @@ uint64_t QueryCursor::Count() {
         absl::Status s =
             t.columns ? seg.ReadBlock(t.block, *t.columns, &block, t.skeleton, t.expand.get())
                       : seg.ReadBlock(t.block, &block);
-        st.bytes_decompressed += DecodedBytes(bm, t.columns.get());
+        st.bytes_decompressed += DecodedBytes(seg, t.block, t.columns.get());
         if (!s.ok()) {
           warnings.emplace_back(StatusMessage(s));
           continue;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 #include "common/record_batch.h"
 #include "index/segment_index.h"
@@ -22,9 +23,13 @@ class BlockSource {
   virtual ~BlockSource() = default;
   // A file path, or "memtable:<tenant>/<day>", for messages.
   virtual const std::string& name() const = 0;
-  // Records, time range and per-block row counts and time ranges (`chunks` may be empty).
+  // Records, time range and per-block row counts and time ranges (`chunks` may be empty: see
+  // Chunks()).
   virtual const SegmentMeta& meta() const = 0;
   size_t num_blocks() const { return meta().blocks.size(); }
+  // The chunk entries of block `i` (empty for a source without chunks: in memory). DataLoss
+  // when they are corrupt.
+  virtual absl::StatusOr<const std::vector<ChunkMeta>*> Chunks(size_t i) const = 0;
   // The block, when it is already in memory (no copy); nullptr otherwise.
   virtual const RecordBatch* PeekBlock(size_t i) const { return nullptr; }
   // Decodes block `i` into `out`. DataLoss when it is corrupt.
@@ -47,6 +52,9 @@ class MemSource final : public BlockSource {
   MemSource(std::string name, std::vector<std::shared_ptr<const RecordBatch>> batches);
   const std::string& name() const override { return name_; }
   const SegmentMeta& meta() const override { return meta_; }
+  absl::StatusOr<const std::vector<ChunkMeta>*> Chunks(size_t i) const override {
+    return &meta_.blocks[i].chunks;  // empty
+  }
   const RecordBatch* PeekBlock(size_t i) const override { return batches_[i].get(); }
   absl::Status ReadBlock(size_t i, RecordBatch* out) const override;
 

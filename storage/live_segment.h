@@ -90,6 +90,9 @@ class LiveSegmentSource final : public BlockSource {
       : segment_(std::move(segment)), reader_(std::move(reader)) {}
   const std::string& name() const override { return reader_->path(); }
   const SegmentMeta& meta() const override { return reader_->meta(); }
+  absl::StatusOr<const std::vector<ChunkMeta>*> Chunks(size_t i) const override {
+    return reader_->Chunks(i);
+  }
   absl::Status ReadBlock(size_t i, RecordBatch* out) const override;
   absl::Status ReadBlock(size_t i, const std::vector<uint32_t>& column_ids, RecordBatch* out,
                          bool message_skeleton = false,

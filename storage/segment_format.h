@@ -12,7 +12,7 @@
 namespace lode::storage {
 
 inline constexpr char kSegmentMagic[8] = {'L', 'O', 'D', 'E', 'S', 'E', 'G', '1'};
-inline constexpr uint32_t kSegmentFormatVersion = 4;
+inline constexpr uint32_t kSegmentFormatVersion = 5;
 // Version 3 files (no index) are still read.
 inline constexpr uint32_t kOldestSegmentFormatVersion = 3;
 // footer_offset(8) footer_len(4) footer_crc(4) version(4) reserved(4) magic(8)
@@ -63,7 +63,9 @@ struct BlockMeta {
   uint32_t num_rows = 0;
   int64_t min_time = 0;
   int64_t max_time = 0;
-  std::vector<ChunkMeta> chunks;  // time, message, then the fields present in the block
+  // Time, message, then the fields present in the block. Filled by the writer; a reader leaves
+  // it empty and parses a block's entries on first use (SegmentReader::Chunks()).
+  std::vector<ChunkMeta> chunks;
 };
 
 struct SegmentMeta {

@@ -60,9 +60,9 @@ absl::Status SegmentReader::ParseFooter() {
     return Corrupt(path_, "footer offset/length out of bounds");
   }
   std::string_view footer;
-  std::string fscratch;
-  RETURN_IF_ERROR(file_->Read(footer_offset, footer_len, &fscratch, &footer));
+  RETURN_IF_ERROR(file_->Read(footer_offset, footer_len, &footer_scratch_, &footer));
   if (Crc32c(footer) != footer_crc) return Corrupt(path_, "footer checksum mismatch");
+  footer_offset_ = footer_offset;
 
   Decoder d(footer);
   uint64_t nfields, nblocks;
@@ -85,8 +85,12 @@ absl::Status SegmentReader::ParseFooter() {
     return Corrupt(path_, "bad block count");
   }
   meta_.blocks.resize(nblocks);
+  entries_.resize(nblocks);
   uint64_t total_rows = 0;
-  const uint64_t max_column = kFirstFieldColumnId + nfields;
+  // Only the block headers are read here; each block's chunk entries are passed over (version 5
+  // gives their length; older versions are walked) and parsed and checked when the block is
+  // first used (Chunks()), so that opening a segment for a query that reads a few blocks costs
+  // little.
   for (size_t b = 0; b < nblocks; ++b) {
     BlockMeta& bm = meta_.blocks[b];
     uint64_t rows, nchunks;
@@ -97,75 +101,32 @@ absl::Status SegmentReader::ParseFooter() {
     }
     bm.num_rows = static_cast<uint32_t>(rows);
     total_rows += rows;
-    bm.chunks.resize(nchunks);
+    if (version >= 5) {  // the entries' length comes first
+      uint64_t len;
+      std::string_view entries;
+      if (!d.GetVarint64(&len) || !d.GetBytes(len, &entries)) {
+        return CorruptBlock(path_, b, "truncated chunk entries");
+      }
+      entries_[b] = {entries, static_cast<uint32_t>(nchunks)};
+      continue;
+    }
+    const size_t at = footer.size() - d.remaining();
     for (size_t k = 0; k < nchunks; ++k) {
-      ChunkMeta& c = bm.chunks[k];
-      uint64_t col, nv;
-      if (!d.GetVarint64(&col) || !d.GetVarint64(&c.offset) || !d.GetVarint64(&c.stored_len) ||
-          !d.GetVarint64(&c.raw_len) || !d.GetVarint64(&nv) || !d.GetFixed32(&c.crc)) {
+      // column id, offset, stored and raw length, values; CRC; range kind and range; refs.
+      std::string_view skipped;
+      uint8_t range;
+      uint64_t nrefs;
+      if (!d.SkipVarints(5) || !d.GetBytes(4, &skipped) || !d.GetByte(&range) ||
+          range > ChunkMeta::kDoubleRange ||
+          !(range == ChunkMeta::kIntRange      ? d.SkipVarints(2)
+            : range == ChunkMeta::kDoubleRange ? d.GetBytes(16, &skipped)
+                                               : true) ||
+          !d.GetVarint64(&nrefs) || nrefs > nchunks || !d.SkipVarints(nrefs)) {
         return CorruptBlock(path_, b, "truncated chunk entry");
       }
-      uint8_t range;
-      if (!d.GetByte(&range) || range > ChunkMeta::kDoubleRange) {
-        return CorruptBlock(path_, b, "bad chunk range kind");
-      }
-      c.range = static_cast<ChunkMeta::Range>(range);
-      if (c.range == ChunkMeta::kIntRange) {
-        if (!d.GetVarsint64(&c.int_min) || !d.GetVarsint64(&c.int_max)) {
-          return CorruptBlock(path_, b, "truncated chunk range");
-        }
-      } else if (c.range == ChunkMeta::kDoubleRange) {
-        uint64_t lo, hi;
-        if (!d.GetFixed64(&lo) || !d.GetFixed64(&hi)) {
-          return CorruptBlock(path_, b, "truncated chunk range");
-        }
-        std::memcpy(&c.double_min, &lo, 8);
-        std::memcpy(&c.double_max, &hi, 8);
-      }
-      uint64_t nrefs;
-      if (!d.GetVarint64(&nrefs) || nrefs > nchunks) {
-        return CorruptBlock(path_, b, "bad reference count");
-      }
-      c.refs.resize(nrefs);
-      for (uint32_t& ref : c.refs) {
-        uint64_t id;
-        if (!d.GetVarint64(&id) || id >= max_column || id < kFirstFieldColumnId || id == col ||
-            (&ref != c.refs.data() && id <= (&ref)[-1])) {
-          return CorruptBlock(path_, b, "bad reference");
-        }
-        ref = static_cast<uint32_t>(id);
-      }
-      if (col >= max_column || nv > rows || c.raw_len > kMaxChunkRawBytes ||
-          c.offset < kSegmentHeaderSize || c.offset > footer_offset ||
-          c.stored_len > footer_offset - c.offset) {
-        return CorruptBlock(path_, b, "chunk entry out of bounds");
-      }
-      if (k == 0 && col != kTimeColumnId) return CorruptBlock(path_, b, "first chunk not time");
-      if (k == 1 && col != kMessageColumnId) {
-        return CorruptBlock(path_, b, "second chunk not message");
-      }
-      if (k >= 2 && col < kFirstFieldColumnId) return CorruptBlock(path_, b, "misplaced chunk");
-      if ((k < 2 && nv != rows) || (k == 0 && nrefs != 0)) {
-        return CorruptBlock(path_, b, "bad time or message chunk");
-      }
-      c.column_id = static_cast<uint32_t>(col);
-      c.num_values = static_cast<uint32_t>(nv);
     }
-    // Field chunks: one per column at most; references point to referenceless chunks of the
-    // block.
-    std::vector<int32_t> chunk_of(max_column, -1);
-    for (size_t k = 2; k < nchunks; ++k) {
-      int32_t& slot = chunk_of[bm.chunks[k].column_id];
-      if (slot >= 0) return CorruptBlock(path_, b, "duplicate column chunk");
-      slot = static_cast<int32_t>(k);
-    }
-    for (const ChunkMeta& c : bm.chunks) {
-      for (uint32_t ref : c.refs) {
-        if (chunk_of[ref] < 0 || !bm.chunks[chunk_of[ref]].refs.empty()) {
-          return CorruptBlock(path_, b, "reference to a missing or referencing chunk");
-        }
-      }
-    }
+    entries_[b] = {footer.substr(at, footer.size() - d.remaining() - at),
+                   static_cast<uint32_t>(nchunks)};
   }
   if (version >= 4) {
     if (!d.GetVarint64(&meta_.index_offset) || !d.GetVarint64(&meta_.index_len) ||
@@ -177,6 +138,7 @@ absl::Status SegmentReader::ParseFooter() {
   }
   if (!d.done()) return Corrupt(path_, "trailing bytes in footer");
   if (total_rows != meta_.num_records) return Corrupt(path_, "record count mismatch");
+  lazy_ = std::make_unique<LazyChunks[]>(nblocks);
   if (meta_.index_len > 0) {
     // An index that does not open leaves the segment readable: queries scan it instead.
     std::string_view bytes;
@@ -194,6 +156,92 @@ absl::Status SegmentReader::ParseFooter() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<const std::vector<ChunkMeta>*> SegmentReader::Chunks(size_t b) const {
+  if (b >= meta_.blocks.size()) return absl::OutOfRangeError("block index");
+  LazyChunks& lazy = lazy_[b];
+  std::call_once(lazy.once, [&] { lazy.status = ParseChunks(b, &lazy.chunks); });
+  if (!lazy.status.ok()) return lazy.status;
+  return &lazy.chunks;
+}
+
+absl::Status SegmentReader::ParseChunks(size_t b, std::vector<ChunkMeta>* chunks) const {
+  const uint64_t rows = meta_.blocks[b].num_rows;
+  const uint64_t max_column = kFirstFieldColumnId + meta_.fields.size();
+  const auto [entries, nchunks] = entries_[b];
+  Decoder d(entries);
+  chunks->resize(nchunks);
+  for (size_t k = 0; k < nchunks; ++k) {
+    ChunkMeta& c = (*chunks)[k];
+    uint64_t col, nv;
+    if (!d.GetVarint64(&col) || !d.GetVarint64(&c.offset) || !d.GetVarint64(&c.stored_len) ||
+        !d.GetVarint64(&c.raw_len) || !d.GetVarint64(&nv) || !d.GetFixed32(&c.crc)) {
+      return CorruptBlock(path_, b, "truncated chunk entry");
+    }
+    uint8_t range;
+    if (!d.GetByte(&range) || range > ChunkMeta::kDoubleRange) {
+      return CorruptBlock(path_, b, "bad chunk range kind");
+    }
+    c.range = static_cast<ChunkMeta::Range>(range);
+    if (c.range == ChunkMeta::kIntRange) {
+      if (!d.GetVarsint64(&c.int_min) || !d.GetVarsint64(&c.int_max)) {
+        return CorruptBlock(path_, b, "truncated chunk range");
+      }
+    } else if (c.range == ChunkMeta::kDoubleRange) {
+      uint64_t lo, hi;
+      if (!d.GetFixed64(&lo) || !d.GetFixed64(&hi)) {
+        return CorruptBlock(path_, b, "truncated chunk range");
+      }
+      std::memcpy(&c.double_min, &lo, 8);
+      std::memcpy(&c.double_max, &hi, 8);
+    }
+    uint64_t nrefs;
+    if (!d.GetVarint64(&nrefs) || nrefs > nchunks) {
+      return CorruptBlock(path_, b, "bad reference count");
+    }
+    c.refs.resize(nrefs);
+    for (uint32_t& ref : c.refs) {
+      uint64_t id;
+      if (!d.GetVarint64(&id) || id >= max_column || id < kFirstFieldColumnId || id == col ||
+          (&ref != c.refs.data() && id <= (&ref)[-1])) {
+        return CorruptBlock(path_, b, "bad reference");
+      }
+      ref = static_cast<uint32_t>(id);
+    }
+    if (col >= max_column || nv > rows || c.raw_len > kMaxChunkRawBytes ||
+        c.offset < kSegmentHeaderSize || c.offset > footer_offset_ ||
+        c.stored_len > footer_offset_ - c.offset) {
+      return CorruptBlock(path_, b, "chunk entry out of bounds");
+    }
+    if (k == 0 && col != kTimeColumnId) return CorruptBlock(path_, b, "first chunk not time");
+    if (k == 1 && col != kMessageColumnId) {
+      return CorruptBlock(path_, b, "second chunk not message");
+    }
+    if (k >= 2 && col < kFirstFieldColumnId) return CorruptBlock(path_, b, "misplaced chunk");
+    if ((k < 2 && nv != rows) || (k == 0 && nrefs != 0)) {
+      return CorruptBlock(path_, b, "bad time or message chunk");
+    }
+    c.column_id = static_cast<uint32_t>(col);
+    c.num_values = static_cast<uint32_t>(nv);
+  }
+  if (!d.done()) return CorruptBlock(path_, b, "trailing bytes in chunk entries");
+  // Field chunks: one per column at most; references point to referenceless chunks of the
+  // block.
+  std::vector<int32_t> chunk_of(max_column, -1);
+  for (size_t k = 2; k < nchunks; ++k) {
+    int32_t& slot = chunk_of[(*chunks)[k].column_id];
+    if (slot >= 0) return CorruptBlock(path_, b, "duplicate column chunk");
+    slot = static_cast<int32_t>(k);
+  }
+  for (const ChunkMeta& c : *chunks) {
+    for (uint32_t ref : c.refs) {
+      if (chunk_of[ref] < 0 || !(*chunks)[chunk_of[ref]].refs.empty()) {
+        return CorruptBlock(path_, b, "reference to a missing or referencing chunk");
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SegmentReader::ReadChunk(size_t block, const ChunkMeta& c, ChunkBuffers* buf) const {
   RETURN_IF_ERROR(file_->Read(c.offset, c.stored_len, &buf->scratch, &buf->stored));
   if (Crc32c(buf->stored) != c.crc) {
@@ -206,11 +254,10 @@ absl::Status SegmentReader::ReadChunk(size_t block, const ChunkMeta& c, ChunkBuf
 }
 
 absl::StatusOr<std::string> SegmentReader::ChunkEncoding(size_t block, size_t chunk) const {
-  if (block >= meta_.blocks.size() || chunk >= meta_.blocks[block].chunks.size()) {
-    return absl::OutOfRangeError("chunk index");
-  }
+  ASSIGN_OR_RETURN(const std::vector<ChunkMeta>* chunks, Chunks(block));
+  if (chunk >= chunks->size()) return absl::OutOfRangeError("chunk index");
   ChunkBuffers buf;
-  RETURN_IF_ERROR(ReadChunk(block, meta_.blocks[block].chunks[chunk], &buf));
+  RETURN_IF_ERROR(ReadChunk(block, (*chunks)[chunk], &buf));
   std::string_view main;
   if (!buf.streams.Get(0, &main)) {
     return CorruptBlock(path_, block, StrCat("column ", chunk, " does not decompress"));
@@ -236,29 +283,29 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
                                         bool message_skeleton,
                                         const MessageExpandPredicate* expand_if) const {
   out->Clear();
-  if (i >= meta_.blocks.size()) return absl::OutOfRangeError("block index");
-  const BlockMeta& bm = meta_.blocks[i];
-  const uint32_t rows = bm.num_rows;
-  const size_t nchunks = bm.chunks.size();
+  ASSIGN_OR_RETURN(const std::vector<ChunkMeta>* chunk_list, Chunks(i));
+  const std::vector<ChunkMeta>& chunks = *chunk_list;
+  const uint32_t rows = meta_.blocks[i].num_rows;
+  const size_t nchunks = chunks.size();
   auto bad = [&](std::string_view what) { return CorruptBlock(path_, i, what); };
   auto is_wanted = [&](uint32_t id) { return wanted == nullptr || (*wanted)[id]; };
 
   // Which chunks to decode: the wanted ones and the chunks they are encoded against.
   std::vector<bool> decode(nchunks, false);
   std::vector<int32_t> chunk_of(kFirstFieldColumnId + meta_.fields.size(), -1);
-  for (size_t k = 0; k < nchunks; ++k) chunk_of[bm.chunks[k].column_id] = static_cast<int32_t>(k);
+  for (size_t k = 0; k < nchunks; ++k) chunk_of[chunks[k].column_id] = static_cast<int32_t>(k);
   for (size_t k = 0; k < nchunks; ++k) {
-    if (k == 0 || is_wanted(bm.chunks[k].column_id)) {
+    if (k == 0 || is_wanted(chunks[k].column_id)) {
       decode[k] = true;
       // A skeleton needs no numbers: the columns the message takes them from are decoded only
       // when a template that is expanded references them (the loader below).
       if (k == 1 && message_skeleton) continue;
-      for (uint32_t ref : bm.chunks[k].refs) decode[chunk_of[ref]] = true;
+      for (uint32_t ref : chunks[k].refs) decode[chunk_of[ref]] = true;
     }
   }
 
   ChunkBuffers buf;
-  RETURN_IF_ERROR(ReadChunk(i, bm.chunks[0], &buf));
+  RETURN_IF_ERROR(ReadChunk(i, chunks[0], &buf));
   {
     internal::StreamReader r(&buf.streams);
     if (!internal::DecodeTimeChunk(&r, rows, out->mutable_times())) {
@@ -272,8 +319,8 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
   for (int pass = 0; pass < 2; ++pass) {
     for (size_t k = 2; k < nchunks; ++k) {
       if (!decode[k]) continue;
-      const FieldSchema& fs = meta_.fields[bm.chunks[k].column_id - kFirstFieldColumnId];
-      if (is_wanted(bm.chunks[k].column_id)) {
+      const FieldSchema& fs = meta_.fields[chunks[k].column_id - kFirstFieldColumnId];
+      if (is_wanted(chunks[k].column_id)) {
         col[k] = out->MutableColumn(fs.name, fs.type);
       } else {
         col[k] = &scratch[k];
@@ -293,7 +340,7 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
   // Chunks without references first; they become the sources of the others.
   internal::BlockRefs refs(rows);
   auto decode_field = [&](size_t k, ChunkBuffers* b) -> absl::Status {
-    const ChunkMeta& c = bm.chunks[k];
+    const ChunkMeta& c = chunks[k];
     RETURN_IF_ERROR(ReadChunk(i, c, b));
     internal::StreamReader r(&b->streams);
     refs.Allow(&c.refs);
@@ -304,16 +351,16 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
     return absl::OkStatus();
   };
   for (size_t k = 2; k < nchunks; ++k) {
-    if (col[k] == nullptr || !bm.chunks[k].refs.empty()) continue;
+    if (col[k] == nullptr || !chunks[k].refs.empty()) continue;
     RETURN_IF_ERROR(decode_field(k, &buf));
-    refs.Add(internal::ColumnView::Of(bm.chunks[k].column_id, *col[k], 0, col[k]->size(), 0));
+    refs.Add(internal::ColumnView::Of(chunks[k].column_id, *col[k], 0, col[k]->size(), 0));
   }
   for (size_t k = 2; k < nchunks; ++k) {
-    if (col[k] == nullptr || bm.chunks[k].refs.empty()) continue;
+    if (col[k] == nullptr || chunks[k].refs.empty()) continue;
     RETURN_IF_ERROR(decode_field(k, &buf));
   }
   if (decode[1]) {
-    const ChunkMeta& c = bm.chunks[1];
+    const ChunkMeta& c = chunks[1];
     // Columns the message references that are not decoded yet (skeleton mode): decoded into
     // scratch when an expanded template first needs one. Only columns without references of
     // their own can be sources, as on the writing side.
@@ -322,7 +369,7 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
     refs.SetLoader([&](uint32_t id) {
       if (id < kFirstFieldColumnId || id >= chunk_of.size()) return false;
       const int32_t k = chunk_of[id];
-      if (k < 2 || col[k] != nullptr || !bm.chunks[k].refs.empty()) return false;
+      if (k < 2 || col[k] != nullptr || !chunks[k].refs.empty()) return false;
       const FieldSchema& fs = meta_.fields[id - kFirstFieldColumnId];
       col[k] = &scratch[k];
       col[k]->name = fs.name;

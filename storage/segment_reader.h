@@ -6,8 +6,10 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -26,7 +28,12 @@ class SegmentReader {
   static absl::StatusOr<std::unique_ptr<SegmentReader>> Open(Env* env, const std::string& path);
 
   const std::string& path() const { return path_; }
+  // The segment's records, time range, fields and blocks. Blocks come without their chunk
+  // entries (`chunks` is empty): Chunks() gives those.
   const SegmentMeta& meta() const { return meta_; }
+  // The chunk entries of block `i` (time, message, then the block's fields), read from the
+  // footer and checked when first asked for. DataLoss when they are corrupt.
+  absl::StatusOr<const std::vector<ChunkMeta>*> Chunks(size_t i) const;
   uint64_t file_size() const { return file_->Size(); }
   size_t num_blocks() const { return meta_.blocks.size(); }
   // The segment's index, or nullptr when it has none (format 3) or it is damaged
@@ -60,6 +67,7 @@ class SegmentReader {
   SegmentReader(std::string path, std::unique_ptr<RandomAccessFile> file)
       : path_(std::move(path)), file_(std::move(file)) {}
   absl::Status ParseFooter();
+  absl::Status ParseChunks(size_t block, std::vector<ChunkMeta>* chunks) const;
   // Storage for one chunk while it is decoded: the file bytes and its streams (decompressed
   // as the decoder takes them).
   struct ChunkBuffers {
@@ -76,6 +84,18 @@ class SegmentReader {
   std::string path_;
   std::unique_ptr<RandomAccessFile> file_;
   SegmentMeta meta_;
+  // The footer (in the mapped file, or in footer_scratch_ when the file is not mapped), where
+  // it starts in the file, and each block's chunk entries in it and how many there are.
+  std::string footer_scratch_;
+  uint64_t footer_offset_ = 0;
+  std::vector<std::pair<std::string_view, uint32_t>> entries_;
+  // Each block's parsed chunk entries, made on first use (from several threads at once).
+  struct LazyChunks {
+    std::once_flag once;
+    absl::Status status;
+    std::vector<ChunkMeta> chunks;
+  };
+  std::unique_ptr<LazyChunks[]> lazy_;
   std::string index_scratch_;  // holds the index bytes when the file is not memory-mapped
   std::unique_ptr<index::SegmentIndex> index_;
   std::string index_error_;

@@ -163,32 +163,37 @@ class Builder {
       footer.push_back(static_cast<char>(f.type));
     }
     PutVarint64(&footer, meta_.blocks.size());
+    std::string entries;
     for (const BlockMeta& bm : meta_.blocks) {
       PutVarint64(&footer, bm.num_rows);
       PutVarsint64(&footer, bm.min_time);
       PutVarsint64(&footer, bm.max_time);
       PutVarint64(&footer, bm.chunks.size());
+      // The entries go after their length, so that a reader can pass over them (version 5).
+      entries.clear();
       for (const ChunkMeta& c : bm.chunks) {
-        PutVarint64(&footer, c.column_id);
-        PutVarint64(&footer, c.offset);
-        PutVarint64(&footer, c.stored_len);
-        PutVarint64(&footer, c.raw_len);
-        PutVarint64(&footer, c.num_values);
-        PutFixed32(&footer, c.crc);
-        footer.push_back(static_cast<char>(c.range));
+        PutVarint64(&entries, c.column_id);
+        PutVarint64(&entries, c.offset);
+        PutVarint64(&entries, c.stored_len);
+        PutVarint64(&entries, c.raw_len);
+        PutVarint64(&entries, c.num_values);
+        PutFixed32(&entries, c.crc);
+        entries.push_back(static_cast<char>(c.range));
         if (c.range == ChunkMeta::kIntRange) {
-          PutVarsint64(&footer, c.int_min);
-          PutVarsint64(&footer, c.int_max);
+          PutVarsint64(&entries, c.int_min);
+          PutVarsint64(&entries, c.int_max);
         } else if (c.range == ChunkMeta::kDoubleRange) {
           uint64_t bits;
           std::memcpy(&bits, &c.double_min, 8);
-          PutFixed64(&footer, bits);
+          PutFixed64(&entries, bits);
           std::memcpy(&bits, &c.double_max, 8);
-          PutFixed64(&footer, bits);
+          PutFixed64(&entries, bits);
         }
-        PutVarint64(&footer, c.refs.size());
-        for (uint32_t r : c.refs) PutVarint64(&footer, r);
+        PutVarint64(&entries, c.refs.size());
+        for (uint32_t r : c.refs) PutVarint64(&entries, r);
       }
+      PutVarint64(&footer, entries.size());
+      footer.append(entries);
     }
     PutVarint64(&footer, meta_.index_offset);
     PutVarint64(&footer, meta_.index_len);

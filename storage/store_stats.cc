@@ -89,8 +89,13 @@ std::vector<ColumnStats> Store::ColumnStatistics(std::vector<std::string>* error
       continue;
     }
     const SegmentMeta& meta = (*r)->meta();
-    for (const BlockMeta& b : meta.blocks) {
-      for (const ChunkMeta& c : b.chunks) {
+    for (size_t b = 0; b < meta.blocks.size(); ++b) {
+      auto chunks = (*r)->Chunks(b);
+      if (!chunks.ok()) {
+        if (errors != nullptr) errors->push_back(std::string(StatusMessage(chunks.status())));
+        continue;
+      }
+      for (const ChunkMeta& c : **chunks) {
         std::pair<std::string, std::string> key;
         if (c.column_id == kTimeColumnId) {
           key = {"_time", "time"};

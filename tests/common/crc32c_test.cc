@@ -25,5 +25,34 @@ TEST(Crc32c, ExtendEqualsWhole) {
   }
 }
 
+// Inputs long enough for the three-stream paths (3 x 4096 and 3 x 256 bytes at a time), at
+// every alignment of their ends, against a plain bit-at-a-time CRC.
+TEST(Crc32c, LongInputsMatchBitwise) {
+  auto bitwise = [](uint32_t crc, std::string_view s) {
+    crc = ~crc;
+    for (unsigned char b : s) {
+      crc ^= b;
+      for (int k = 0; k < 8; ++k) crc = (crc & 1) ? (crc >> 1) ^ 0x82f63b78u : crc >> 1;
+    }
+    return ~crc;
+  };
+  std::string s;
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 40000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    s.push_back(static_cast<char>(x));
+  }
+  for (size_t len : {767, 768, 769, 1000, 12287, 12288, 12289, 13056, 25000, 40000}) {
+    for (size_t start : {0, 1, 5}) {
+      if (start + len > s.size()) continue;
+      const std::string_view v(s.data() + start, len);
+      EXPECT_EQ(Crc32c(v), bitwise(0, v)) << len << " at " << start;
+      EXPECT_EQ(Crc32cExtend(0x12345678u, v.data(), v.size()), bitwise(0x12345678u, v)) << len;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lode

@@ -33,6 +33,9 @@ class ReaderSource final : public storage::BlockSource {
   explicit ReaderSource(std::unique_ptr<storage::SegmentReader> r) : r_(std::move(r)) {}
   const std::string& name() const override { return r_->path(); }
   const storage::SegmentMeta& meta() const override { return r_->meta(); }
+  absl::StatusOr<const std::vector<storage::ChunkMeta>*> Chunks(size_t i) const override {
+    return r_->Chunks(i);
+  }
   absl::Status ReadBlock(size_t i, RecordBatch* out) const override {
     return r_->ReadBlock(i, out);
   }

@@ -43,7 +43,9 @@ class QuarantineTest : public ::testing::Test {
       auto r = SegmentReader::Open(&env_, path);
       ASSERT_TRUE(r.ok()) << r.status();
       ASSERT_GT((*r)->num_blocks(), block);
-      const ChunkMeta& c = (*r)->meta().blocks[block].chunks[0];
+      auto chunks = (*r)->Chunks(block);
+      ASSERT_TRUE(chunks.ok()) << chunks.status();
+      const ChunkMeta& c = (**chunks)[0];
       offset = c.offset + c.stored_len / 2;
     }
     std::string bytes;

@@ -5,10 +5,13 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "common/coding.h"
+#include "common/crc32c.h"
 #include "common/time_util.h"
 #include "storage/segment_reader.h"
 #include "storage/segment_writer.h"
@@ -327,6 +330,145 @@ TEST_F(SegmentTest, MessageSkeletonsExpandChosenTemplates) {
   EXPECT_EQ(base, 3000u);
   EXPECT_GT(expanded, 1000u);
   EXPECT_GT(skeletons, 100u);
+}
+
+// Where each block's chunk entries lie in an encoded (version 5) segment: for block b, the
+// offset of its entries_len varint, and the entries' [begin, end) byte offsets in the file.
+struct EntryRanges {
+  size_t footer_offset = 0;
+  std::vector<std::array<size_t, 3>> blocks;
+};
+
+EntryRanges FindEntries(const std::string& bytes) {
+  EntryRanges out;
+  uint64_t footer_offset;
+  std::memcpy(&footer_offset, bytes.data() + bytes.size() - 32, 8);
+  out.footer_offset = footer_offset;
+  const std::string_view footer(bytes.data() + footer_offset, bytes.size() - 32 - footer_offset);
+  Decoder d(footer);
+  uint64_t v = 0, nfields = 0, nblocks = 0;
+  int64_t sv = 0;
+  std::string_view name;
+  uint8_t type;
+  EXPECT_TRUE(d.GetVarint64(&v) && d.GetVarsint64(&sv) && d.GetVarsint64(&sv) &&
+              d.GetVarint64(&v) && d.GetVarint64(&nfields));
+  for (uint64_t f = 0; f < nfields; ++f)
+    EXPECT_TRUE(d.GetLengthPrefixed(&name) && d.GetByte(&type));
+  EXPECT_TRUE(d.GetVarint64(&nblocks));
+  for (uint64_t b = 0; b < nblocks; ++b) {
+    EXPECT_TRUE(d.GetVarint64(&v) && d.GetVarsint64(&sv) && d.GetVarsint64(&sv) &&
+                d.GetVarint64(&v));
+    const size_t len_at = footer_offset + footer.size() - d.remaining();
+    uint64_t len = 0;
+    std::string_view entries;
+    EXPECT_TRUE(d.GetVarint64(&len) && d.GetBytes(len, &entries));
+    const size_t begin = entries.data() - bytes.data();
+    out.blocks.push_back({len_at, begin, begin + len});
+  }
+  return out;
+}
+
+// Puts `footer` in place of the footer of `bytes`, with a new trailer (CRC, length, version).
+std::string WithFooter(const std::string& bytes, size_t footer_offset, std::string_view footer,
+                       uint32_t version) {
+  std::string out = bytes.substr(0, footer_offset);
+  out.append(footer);
+  PutFixed64(&out, footer_offset);
+  PutFixed32(&out, static_cast<uint32_t>(footer.size()));
+  PutFixed32(&out, Crc32c(footer));
+  PutFixed32(&out, version);
+  PutFixed32(&out, 0);
+  out.append(kSegmentMagic, sizeof(kSegmentMagic));
+  return out;
+}
+
+// Version 4 footers (no entries_len: the reader walks the entries to find each block's end)
+// read the same rows and chunk entries as version 5.
+TEST_F(SegmentTest, VersionFourFootersAreStillRead) {
+  RecordBatch b = AppLogs(11, 2500);
+  SegmentWriterOptions opt;
+  opt.block_rows = 600;
+  const std::string v5 = EncodeSegment(b, opt);
+  const EntryRanges at = FindEntries(v5);
+  ASSERT_EQ(at.blocks.size(), 5u);
+  std::string footer;
+  size_t from = at.footer_offset;
+  for (const auto& [len_at, begin, end] : at.blocks) {
+    footer.append(v5, from, len_at - from);  // up to the entries_len varint, which is dropped
+    from = begin;
+  }
+  footer.append(v5, from, v5.size() - 32 - from);
+  const std::string v4 = WithFooter(v5, at.footer_offset, footer, 4);
+  const std::string p5 = dir_ / "v5.lode", p4 = dir_ / "v4.lode";
+  std::ofstream(p5, std::ios::binary | std::ios::trunc).write(v5.data(), v5.size());
+  std::ofstream(p4, std::ios::binary | std::ios::trunc).write(v4.data(), v4.size());
+  auto rows = ReadAll(p4);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(*rows, lode::testing::AllRows(b));
+  auto r5 = SegmentReader::Open(Env::Default(), p5);
+  auto r4 = SegmentReader::Open(Env::Default(), p4);
+  ASSERT_TRUE(r5.ok() && r4.ok());
+  for (size_t k = 0; k < at.blocks.size(); ++k) {
+    auto c5 = (*r5)->Chunks(k);
+    auto c4 = (*r4)->Chunks(k);
+    ASSERT_TRUE(c5.ok() && c4.ok()) << c4.status();
+    ASSERT_EQ((*c5)->size(), (*c4)->size());
+    for (size_t i = 0; i < (*c5)->size(); ++i) {
+      const ChunkMeta& x = (**c5)[i];
+      const ChunkMeta& y = (**c4)[i];
+      EXPECT_EQ(std::tie(x.column_id, x.offset, x.stored_len, x.raw_len, x.crc, x.refs),
+                std::tie(y.column_id, y.offset, y.stored_len, y.raw_len, y.crc, y.refs));
+    }
+  }
+}
+
+// A block's chunk entries are checked when the block is first used: bad ones (in a footer whose
+// CRC matches, as only a faulty writer makes) fail that block with an error naming it, and the
+// other blocks still read.
+TEST_F(SegmentTest, BadChunkEntriesFailOnlyTheirBlock) {
+  RecordBatch b = SortedRandom(12, 900);
+  SegmentWriterOptions opt;
+  opt.block_rows = 300;
+  const std::string bytes = EncodeSegment(b, opt);
+  const EntryRanges at = FindEntries(bytes);
+  ASSERT_EQ(at.blocks.size(), 3u);
+  const std::string path = dir_ / "entries.lode";
+  // The first chunk of block 1 claims to be the message column (1) instead of time (0); then
+  // block 1's entries with a byte too many.
+  for (int variant = 0; variant < 2; ++variant) {
+    std::string footer = bytes.substr(at.footer_offset, bytes.size() - 32 - at.footer_offset);
+    const size_t begin = at.blocks[1][1] - at.footer_offset;
+    if (variant == 0) {
+      ASSERT_EQ(footer[begin], 0);
+      footer[begin] = 1;
+    } else {
+      const size_t len_at = at.blocks[1][0] - at.footer_offset;
+      const size_t len = at.blocks[1][2] - at.blocks[1][1];
+      std::string len_bytes;
+      PutVarint64(&len_bytes, len);
+      std::string longer;
+      PutVarint64(&longer, len + 1);
+      ASSERT_EQ(len_bytes.size(), longer.size());
+      footer.replace(len_at, longer.size(), longer);
+      footer.insert(begin + len, 1, '\0');
+    }
+    const std::string bad = WithFooter(bytes, at.footer_offset, footer, kSegmentFormatVersion);
+    std::ofstream(path, std::ios::binary | std::ios::trunc).write(bad.data(), bad.size());
+    auto r = SegmentReader::Open(Env::Default(), path);
+    ASSERT_TRUE(r.ok()) << r.status();
+    RecordBatch got;
+    EXPECT_TRUE((*r)->ReadBlock(0, &got).ok());
+    EXPECT_EQ(got.num_rows(), 300u);
+    absl::Status s = (*r)->ReadBlock(1, &got);
+    EXPECT_TRUE(absl::IsDataLoss(s)) << s;
+    EXPECT_NE(s.message().find("block 1:"), absl::string_view::npos) << s;
+    EXPECT_NE(s.message().find(variant == 0 ? "first chunk not time" : "trailing bytes"),
+              absl::string_view::npos)
+        << s;
+    EXPECT_TRUE(absl::IsDataLoss((*r)->Chunks(1).status()));
+    EXPECT_TRUE((*r)->ReadBlock(2, &got).ok());
+    EXPECT_EQ(got.num_rows(), 300u);
+  }
 }
 
 TEST_F(SegmentTest, OlderVersionIsRejectedClearly) {
