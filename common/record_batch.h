@@ -92,6 +92,14 @@ class StringData {
   bool dictionary_form() const { return dict_ != nullptr; }
   // Dictionary form: the value of code `c`.
   std::string_view DictionaryValue(uint32_t c) const { return dict_->Get(c); }
+  // Dictionary form of message skeletons read with an expand predicate (SegmentReader::
+  // ReadBlock): per code, whether the predicate accepted the template. Empty otherwise.
+  const std::vector<uint8_t>& DictionaryAccepted() const {
+    static const std::vector<uint8_t> kNone;
+    return dict_ != nullptr ? dict_->accepted_ : kNone;
+  }
+  // Marks the entries of this StringData, as a dictionary, with what an expand predicate said.
+  void SetAccepted(std::vector<uint8_t> accepted) { accepted_ = std::move(accepted); }
   bool has_codes() const { return coded_; }
   uint32_t num_codes() const { return num_codes_; }
   uint32_t code(size_t i) const { return codes_[i]; }
@@ -136,6 +144,7 @@ class StringData {
   bool coded_ = false;
   bool accepting_ = false;                  // codes given to AppendCoded are kept
   std::shared_ptr<const StringData> dict_;  // dictionary form
+  std::vector<uint8_t> accepted_;           // as a dictionary: see DictionaryAccepted()
 };
 
 // One field name with one type. `rows` is strictly ascending; value i belongs to rows[i].

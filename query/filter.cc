@@ -259,7 +259,11 @@ class Filter::Evaluator {
         return;
       case CKind::kRegex:
         out->ClearLike(in);
-        EvalStrings(n, in, out, [&](std::string_view v) { return n.regex->PartialMatch(v); });
+        // Message templates that the read's expand predicate rejected hold no match of any
+        // message regex of the query (the planner built the predicate from them all).
+        EvalStrings(
+            n, in, out, [&](std::string_view v) { return n.regex->PartialMatch(v); },
+            n.is_message ? &batch_.messages().DictionaryAccepted() : nullptr);
         return;
       case CKind::kTime: {
         out->ClearLike(in);
@@ -305,10 +309,22 @@ class Filter::Evaluator {
 
   // Sets in `out` the rows `row_of(i)` of the values i of `sd` (all of them when `row_of` is
   // null) that are in `in` and satisfy `pred`. Values with a code (StringData) are decided once
-  // per code: a message template, a dictionary entry.
+  // per code: a message template, a dictionary entry. A code that `accepted` (when given and
+  // not empty) marks 0 is known to fail `pred`.
   template <typename Pred>
   void EvalValues(const StringData& sd, const uint32_t* row_of, const Selection& in, Selection* out,
-                  Pred pred) {
+                  Pred pred, const std::vector<uint8_t>* accepted = nullptr) {
+    if (accepted != nullptr && accepted->size() == sd.num_codes() && sd.has_codes()) {
+      auto judged = [&](uint32_t c) { return (*accepted)[c] != 0 && pred(sd.DictionaryValue(c)); };
+      EvalCodes(sd, row_of, in, out, pred, judged);
+      return;
+    }
+    EvalCodes(sd, row_of, in, out, pred, [&](uint32_t c) { return pred(sd.DictionaryValue(c)); });
+  }
+  // EvalValues with `by_code(c)`, the verdict for a code (used in dictionary form only).
+  template <typename Pred, typename ByCode>
+  void EvalCodes(const StringData& sd, const uint32_t* row_of, const Selection& in, Selection* out,
+                 Pred pred, ByCode by_code) {
     if (!sd.has_codes()) {
       if (row_of == nullptr) {  // one value per row: visit only the selected ones
         in.ForEach([&](size_t row) {
@@ -328,7 +344,7 @@ class Filter::Evaluator {
     // result 64 rows at a time without a branch per row.
     const size_t n = sd.size();
     if (sd.dictionary_form() && n == in.size() && sd.num_codes() <= n) {
-      for (uint32_t c = 0; c < sd.num_codes(); ++c) memo[c] = pred(sd.DictionaryValue(c)) ? 1 : 0;
+      for (uint32_t c = 0; c < sd.num_codes(); ++c) memo[c] = by_code(c) ? 1 : 0;
       for (size_t w = 0; w < in.num_words(); ++w) {
         const uint64_t want = in.word(w);
         if (want == 0) continue;
@@ -355,7 +371,7 @@ class Filter::Evaluator {
       } else if (memo[code] >= 0) {
         hit = memo[code] != 0;
       } else {
-        hit = pred(sd.Get(i));
+        hit = sd.dictionary_form() ? by_code(code) : pred(sd.Get(i));
         memo[code] = hit ? 1 : 0;
       }
       if (hit) out->Set(row);
@@ -456,9 +472,10 @@ class Filter::Evaluator {
 
   // Rows of `in` whose message (n.is_message) or string value of n.field satisfies `pred`.
   template <typename Pred>
-  void EvalStrings(const CNode& n, const Selection& in, Selection* out, Pred pred) {
+  void EvalStrings(const CNode& n, const Selection& in, Selection* out, Pred pred,
+                   const std::vector<uint8_t>* accepted = nullptr) {
     if (n.is_message) {
-      EvalValues(batch_.messages(), nullptr, in, out, pred);
+      EvalValues(batch_.messages(), nullptr, in, out, pred, accepted);
       return;
     }
     if (const Column* col = batch_.FindColumn(n.field, FieldType::kString)) {

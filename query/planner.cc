@@ -1,6 +1,7 @@
 #include "query/planner.h"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 #include <optional>
 #include <set>
@@ -90,8 +91,16 @@ bool Planner::Compiled::SkeletonOk(const PNode& n, std::vector<const PNode*>* re
     case NodeKind::kWord:
     case NodeKind::kPhrase:
       return digit_free(n.text);
-    case NodeKind::kPrefix:
-      return n.field.empty() ? digit_free(n.text) : n.field != kMsg;
+    case NodeKind::kPrefix: {
+      // A token that starts with letters a-f alone may be a hex id, which reads "0" in a
+      // skeleton: such prefixes ("bb*", "session-cafe*") look at the values in full.
+      size_t run = n.text.size();
+      while (run > 0 && std::isalnum(static_cast<unsigned char>(n.text[run - 1]))) --run;
+      const std::string_view last = std::string_view(n.text).substr(run);
+      const bool may_start_hex_id =
+          !last.empty() && last.find_first_not_of("abcdefABCDEF") == std::string_view::npos;
+      return n.field.empty() ? digit_free(n.text) && !may_start_hex_id : n.field != kMsg;
+    }
     case NodeKind::kRegex:
       if (!(n.field.empty() || n.field == kMsg)) return true;
       // A message regex with required literals: the templates that can hold them are decoded
@@ -111,7 +120,7 @@ bool Planner::Compiled::SkeletonOk(const PNode& n, std::vector<const PNode*>* re
 bool MayMatchTemplate(const std::vector<const Planner::Compiled::PNode*>& regexes,
                       std::string_view skeleton) {
   for (const Planner::Compiled::PNode* r : regexes) {
-    if (r->regex->MayMatch(skeleton, /*digits_unknown=*/true)) return true;
+    if (r->regex->MayMatch(skeleton, /*skeleton=*/true)) return true;
   }
   return false;
 }

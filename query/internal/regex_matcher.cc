@@ -27,6 +27,44 @@ bool FoldsCase(std::string_view pattern) {
 
 }  // namespace
 
+std::vector<std::string> SkeletonPieces(std::string_view atom) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  auto alnum = [&](char c) { return digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  auto hex = [&](char c) { return digit(c) || (c >= 'a' && c <= 'f'); };
+  const size_t n = atom.size();
+  std::vector<bool> cut(n, false);
+  for (size_t i = 0; i < n; ++i) cut[i] = digit(atom[i]);
+  // Runs of letters and digits: one made of hex digits alone may be (part of) a hex id when it
+  // has a digit or goes on past an end of the atom.
+  for (size_t i = 0; i < n;) {
+    if (!alnum(atom[i])) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    bool all_hex = true, with_digit = false;
+    for (; j < n && alnum(atom[j]); ++j) {
+      all_hex = all_hex && hex(atom[j]);
+      with_digit = with_digit || digit(atom[j]);
+    }
+    if (all_hex && (with_digit || i == 0 || j == n)) {
+      for (size_t k = i; k < j; ++k) cut[k] = true;
+    }
+    i = j;
+  }
+  std::vector<std::string> pieces;
+  std::string piece;
+  for (size_t i = 0; i <= n; ++i) {
+    if (i == n || cut[i]) {
+      if (!piece.empty()) pieces.push_back(std::move(piece));
+      piece.clear();
+    } else {
+      piece.push_back(atom[i]);
+    }
+  }
+  return pieces;
+}
+
 std::unique_ptr<RegexMatcher> RegexMatcher::Compile(std::string_view pattern, std::string* error) {
   RE2::Options options;
   options.set_log_errors(false);  // the error goes back to the user, not to stderr
@@ -43,28 +81,16 @@ std::unique_ptr<RegexMatcher> RegexMatcher::Compile(std::string_view pattern, st
     f->Compile(&m->atoms_);
     if (!m->atoms_.empty()) {
       for (const std::string& a : m->atoms_) {
-        bool ok = true, digit = false;
+        bool ok = true;
         for (char c : a) {
           if (static_cast<unsigned char>(c) >= 0x80 || (m->folds_case_ && (c == 'k' || c == 's'))) {
             ok = false;
           }
-          digit = digit || (c >= '0' && c <= '9');
         }
         m->checkable_.push_back(ok);
-        m->has_digit_.push_back(digit);
-        std::vector<std::string> runs;
-        if (digit) {
-          std::string run;
-          for (char c : a + '0') {
-            if (c >= '0' && c <= '9') {
-              if (!run.empty()) runs.push_back(std::move(run));
-              run.clear();
-            } else {
-              run.push_back(c);
-            }
-          }
-        }
-        m->non_digit_runs_.push_back(std::move(runs));
+        std::vector<std::string> pieces = SkeletonPieces(a);
+        m->cut_.push_back(pieces.size() != 1 || pieces[0] != a);
+        m->skeleton_pieces_.push_back(std::move(pieces));
       }
       m->prefilter_ = std::move(f);
       if (m->atoms_.size() <= kMaxTabulatedAtoms) {
@@ -100,7 +126,7 @@ bool RegexMatcher::MayMatchGivenAtoms(const std::vector<int>& present) const {
   return !potential.empty();
 }
 
-bool RegexMatcher::MayMatch(std::string_view text, bool digits_unknown) const {
+bool RegexMatcher::MayMatch(std::string_view text, bool skeleton) const {
   if (prefilter_ == nullptr) return true;
   thread_local std::string folded;
   thread_local std::vector<int> present;
@@ -111,10 +137,10 @@ bool RegexMatcher::MayMatch(std::string_view text, bool digits_unknown) const {
     bool found;
     if (!checkable_[a]) {
       found = true;
-    } else if (digits_unknown && has_digit_[a]) {
+    } else if (skeleton && cut_[a]) {
       found = true;
-      for (const std::string& run : non_digit_runs_[a]) {
-        if (folded.find(run) == std::string::npos) {
+      for (const std::string& piece : skeleton_pieces_[a]) {
+        if (folded.find(piece) == std::string::npos) {
           found = false;
           break;
         }

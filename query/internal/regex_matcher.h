@@ -14,6 +14,14 @@ class FilteredRE2;
 
 namespace lode::query::internal {
 
+// The parts of a (lower-case) regex literal that a message skeleton holds whenever the value
+// does: the literal without its digits and without its runs of letters and digits that may lie
+// in a hex id (runs of 0-9a-f alone that have a digit or reach an end of the literal, where the
+// token may go on). In a skeleton every number and hex id reads "0", and those are all a
+// skeleton changes. "timeout after 30ms" gives "timeout after " and "ms"; "3fa9c0 done" gives
+// " done"; "cafe" gives nothing (any text may hold it).
+std::vector<std::string> SkeletonPieces(std::string_view atom);
+
 // A compiled RE2 pattern: case-sensitive, UTF-8, unanchored. Immutable after Compile() and
 // safe to match from several threads at once.
 class RegexMatcher {
@@ -38,11 +46,10 @@ class RegexMatcher {
   bool folds_case() const { return folds_case_; }
   // Whether a text holding the atoms listed in `present` (indexes into atoms()) may match.
   bool MayMatchGivenAtoms(const std::vector<int>& present) const;
-  // Whether a text may match, judged by the atoms alone. With `digits_unknown` the text's
-  // digits stand for unknown ones (a message skeleton, where every number reads "0"): an atom
-  // with digits then counts as present when each of its runs of non-digits is in the text
-  // (those bytes are the same in a value and in its skeleton).
-  bool MayMatch(std::string_view text, bool digits_unknown = false) const;
+  // Whether a text may match, judged by the atoms alone. With `skeleton` the text is a message
+  // skeleton (storage/internal/template_codec.h), where every number and hex id reads "0": an
+  // atom then counts as present when each of its SkeletonPieces() is in the text.
+  bool MayMatch(std::string_view text, bool skeleton = false) const;
 
  private:
   explicit RegexMatcher(std::unique_ptr<re2::RE2> re);
@@ -51,11 +58,11 @@ class RegexMatcher {
   std::unique_ptr<re2::FilteredRE2> prefilter_;  // null when there are no atoms
   std::vector<std::string> atoms_;
   // Per atom: found or not by a search in the ASCII-folded text (no non-ASCII byte, no `k` or
-  // `s` under folds_case), and whether it has a digit.
+  // `s` under folds_case), and whether a skeleton may hold less of it than the value.
   std::vector<bool> checkable_;
-  std::vector<bool> has_digit_;
-  // Per atom: its runs of non-digits when it has digits (empty otherwise).
-  std::vector<std::vector<std::string>> non_digit_runs_;
+  std::vector<bool> cut_;
+  // Per atom: its SkeletonPieces().
+  std::vector<std::vector<std::string>> skeleton_pieces_;
   // With few atoms, MayMatchGivenAtoms's answer for every set of present atoms (bit a = atom
   // a), so that judging a text allocates nothing (FilteredRE2 does); empty otherwise.
   std::vector<bool> given_atoms_;

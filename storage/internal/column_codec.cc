@@ -199,6 +199,8 @@ std::string ChunkEncodingName(std::string_view main, bool is_field) {
       return name + "string-dict";
     case Encoding::kStringTemplate:
       return name + "string-template";
+    case Encoding::kStringTemplateHex:
+      return name + "string-template-hex";
     case Encoding::kStringRecent:
       return name + "string-recent";
     case Encoding::kStringCopy:

@@ -17,21 +17,22 @@ namespace lode::storage::internal {
 // Encoding tags (the first byte of a payload or of a sub-encoding). Values are part of the file
 // format.
 enum class Encoding : uint8_t {
-  kTimeDelta = 1,        // sorted timestamps: svarint first, varint gcd, planes of delta / gcd
-  kTimeInts = 2,         // unsorted timestamps: an integer sequence
-  kIntFor = 4,           // svarint base, u8 width, planes of (v - base)
-  kIntDelta = 5,         // svarint first, u8 width, planes of zigzag(v[i] - v[i-1])
-  kDoublePlain = 6,      // 8 planes of the IEEE-754 bit patterns
-  kDoubleDecimal = 7,    // u8 scale, then an integer sequence of round(v * 10^scale)
-  kBoolBytes = 8,        // one byte 0/1 per value
-  kStringPlain = 9,      // a string list of all values
-  kStringDict = 10,      // varint k, string list of k values, integer sequence of ids
-  kStringTemplate = 11,  // numbers split out: template list, ids, slot table, number planes
-  kStringRecent = 12,    // varint k, stream of codes (0 new, d back-reference), string list
-  kStringCopy = 13,      // varint column id: the value of another string column in the row
-  kIntForVarint = 14,    // svarint base, a stream of varints (v - base)
-  kIntDeltaVarint = 15,  // svarint first, a stream of varints zigzag(v[i] - v[i-1])
-  kIntDict = 16,         // varint k (1..256), k svarints, a stream of one id byte per value
+  kTimeDelta = 1,           // sorted timestamps: svarint first, varint gcd, planes of delta / gcd
+  kTimeInts = 2,            // unsorted timestamps: an integer sequence
+  kIntFor = 4,              // svarint base, u8 width, planes of (v - base)
+  kIntDelta = 5,            // svarint first, u8 width, planes of zigzag(v[i] - v[i-1])
+  kDoublePlain = 6,         // 8 planes of the IEEE-754 bit patterns
+  kDoubleDecimal = 7,       // u8 scale, then an integer sequence of round(v * 10^scale)
+  kBoolBytes = 8,           // one byte 0/1 per value
+  kStringPlain = 9,         // a string list of all values
+  kStringDict = 10,         // varint k, string list of k values, integer sequence of ids
+  kStringTemplate = 11,     // numbers split out: template list, ids, slot table, number planes
+  kStringRecent = 12,       // varint k, stream of codes (0 new, d back-reference), string list
+  kStringCopy = 13,         // varint column id: the value of another string column in the row
+  kIntForVarint = 14,       // svarint base, a stream of varints (v - base)
+  kIntDeltaVarint = 15,     // svarint first, a stream of varints zigzag(v[i] - v[i-1])
+  kIntDict = 16,            // varint k (1..256), k svarints, a stream of one id byte per value
+  kStringTemplateHex = 17,  // kStringTemplate that takes hex ids out as well, into a hex stream
 };
 
 // How a sequence of unsigned numbers is laid out.

@@ -234,8 +234,11 @@ bool DecodeStringValues(StreamReader* r, size_t n, const uint32_t* rows, BlockRe
     case Encoding::kStringPlain:
       return GetStringList(r, n, out);
     case Encoding::kStringTemplate:
-      if (skeleton && expand_if == nullptr) return DecodeTemplateSkeletons(r, n, out);
-      return DecodeTemplates(r, n, rows, refs, out, skeleton ? expand_if : nullptr);
+    case Encoding::kStringTemplateHex: {
+      const bool hex = static_cast<Encoding>(enc) == Encoding::kStringTemplateHex;
+      if (skeleton && expand_if == nullptr) return DecodeTemplateSkeletons(r, n, hex, out);
+      return DecodeTemplates(r, n, hex, rows, refs, out, skeleton ? expand_if : nullptr);
+    }
     case Encoding::kStringCopy: {
       uint64_t id;
       if (!m->GetVarint64(&id) || refs == nullptr || id > UINT32_MAX ||

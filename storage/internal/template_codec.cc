@@ -22,7 +22,15 @@ namespace {
 // Placeholders (bytes that never occur in text):
 constexpr char kVarPlain = '\x11';   // the number printed without leading zeros
 constexpr char kVarPadded = '\x12';  // followed by a width byte: printed zero-padded to it
-constexpr char kEscape = '\x13';     // followed by a literal byte that is one of these three
+constexpr char kEscape = '\x13';     // followed by a literal byte that is a placeholder byte
+constexpr char kVarHex = '\x14';     // a hex id (string-template-hex only; text otherwise)
+
+// Hex ids that string-template-hex takes out of values: a whole token (a maximal run of ASCII
+// letters and digits) of kMinHexVar to kMaxHexVar lower-case hex digits, with at least one of
+// 0-9 and one of a-f. (A digit makes the token differ from every word without digits, so that
+// skeletons stay exact for those; see template_codec.h.)
+constexpr size_t kMinHexVar = 8;
+constexpr size_t kMaxHexVar = 64;
 
 // Kinds of a slot in the slot table.
 enum class SlotKind : uint8_t {
@@ -31,6 +39,8 @@ enum class SlotKind : uint8_t {
   kRef = 2,          // varint column id, u8 NumberSource, varint k
   kForVarint = 3,    // varint base; (v - base) in the varint stream
   kDeltaVarint = 4,  // varint first; zigzag deltas in the varint stream
+  kHex = 5,          // varint length (0: each value starts with its length byte), varint bytes;
+                     // the values in the hex stream, two digits a byte (string-template-hex)
 };
 
 // A slot with fewer rows than this is not worth a reference (its table entry costs more).
@@ -46,12 +56,37 @@ inline bool IsAlnum(char c) {
   return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-// Calls `num(value, start, len)` for each number of `v` and `text(c)` for every other byte.
-template <typename Num, typename Text>
-void Scan(std::string_view v, Num num, Text text) {
+bool IsHexVar(std::string_view t) {
+  if (t.size() < kMinHexVar || t.size() > kMaxHexVar) return false;
+  bool digit = false, letter = false;
+  for (char c : t) {
+    if (IsDigit(c)) {
+      digit = true;
+    } else if (c >= 'a' && c <= 'f') {
+      letter = true;
+    } else {
+      return false;
+    }
+  }
+  return digit && letter;
+}
+
+// Calls `num(value, start, len)` for each number of `v`, `hex_id(start, len)` for each hex id
+// (with `hex` only), and `text(c)` for every other byte.
+template <typename Num, typename HexId, typename Text>
+void Scan(std::string_view v, bool hex, Num num, HexId hex_id, Text text) {
   size_t i = 0;
   while (i < v.size()) {
     const char c = v[i];
+    if (hex && IsAlnum(c) && (i == 0 || !IsAlnum(v[i - 1]))) {
+      size_t j = i + 1;
+      while (j < v.size() && IsAlnum(v[j])) ++j;
+      if (j - i >= kMinHexVar && IsHexVar(v.substr(i, j - i))) {
+        hex_id(i, j - i);
+        i = j;
+        continue;
+      }
+    }
     if (IsDigit(c) && (i == 0 || !IsAlnum(v[i - 1]))) {
       size_t j = i;
       while (j < v.size() && IsDigit(v[j])) ++j;
@@ -70,14 +105,29 @@ void Scan(std::string_view v, Num num, Text text) {
   }
 }
 
-// Appends the value of template `t` with numbers vars[0..nvars). False when the template and
-// the numbers do not fit together.
-bool Expand(std::string_view t, const uint64_t* vars, size_t nvars, std::string* out) {
+// A hex id's place in the hex stream, as a template variable: offset << 8 | digits.
+inline uint64_t HexRef(uint64_t offset, size_t digits) { return offset << 8 | digits; }
+
+// Appends the value of template `t` with variables vars[0..nvars) (numbers, and for hex ids
+// their HexRef into `hex_ids`). False when the template and the variables do not fit together.
+bool Expand(std::string_view t, bool hex, const uint64_t* vars, size_t nvars,
+            std::string_view hex_ids, std::string* out) {
   char buf[24];
   size_t next = 0;
   for (size_t i = 0; i < t.size(); ++i) {
     const char c = t[i];
-    if (c == kVarPlain || c == kVarPadded) {
+    if (hex && c == kVarHex) {
+      if (next >= nvars) return false;
+      const uint64_t at = vars[next] >> 8;
+      const size_t digits = vars[next++] & 0xff;
+      if (digits == 0 || at > hex_ids.size() || (digits + 1) / 2 > hex_ids.size() - at) {
+        return false;
+      }
+      for (size_t d = 0; d < digits; ++d) {
+        const uint8_t b = static_cast<uint8_t>(hex_ids[at + d / 2]);
+        out->push_back("0123456789abcdef"[d % 2 == 0 ? b >> 4 : b & 0xf]);
+      }
+    } else if (c == kVarPlain || c == kVarPadded) {
       if (next >= nvars) return false;
       uint64_t x = vars[next++];
       size_t width = 0;
@@ -104,11 +154,26 @@ bool Expand(std::string_view t, const uint64_t* vars, size_t nvars, std::string*
   return next == nvars;
 }
 
-// Number of numbers a template takes.
-size_t CountVars(std::string_view t) {
+// Per variable of a template in order: 1 for a hex id, 0 for a number.
+void VarKinds(std::string_view t, bool hex, std::vector<uint8_t>* kinds) {
+  kinds->clear();
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == kVarPlain || (hex && t[i] == kVarHex)) {
+      kinds->push_back(t[i] == kVarHex);
+    } else if (t[i] == kVarPadded) {
+      kinds->push_back(0);
+      ++i;
+    } else if (t[i] == kEscape) {
+      ++i;
+    }
+  }
+}
+
+// Number of variables (numbers and hex ids) a template takes.
+size_t CountVars(std::string_view t, bool hex) {
   size_t n = 0;
   for (size_t i = 0; i < t.size(); ++i) {
-    if (t[i] == kVarPlain) {
+    if (t[i] == kVarPlain || (hex && t[i] == kVarHex)) {
       ++n;
     } else if (t[i] == kVarPadded) {
       ++n;
@@ -155,10 +220,10 @@ bool FindRef(BlockRefs* refs, const uint32_t* block_rows, const std::vector<size
 
 }  // namespace
 
-void Templatize(std::string_view v, std::string* tmpl, std::vector<uint64_t>* vars) {
+void Templatize(std::string_view v, std::string* tmpl, std::vector<uint64_t>* vars, bool hex) {
   tmpl->clear();
   Scan(
-      v,
+      v, hex,
       [&](uint64_t x, size_t start, size_t len) {
         vars->push_back(x);
         if (len > 1 && v[start] == '0') {
@@ -168,19 +233,28 @@ void Templatize(std::string_view v, std::string* tmpl, std::vector<uint64_t>* va
           tmpl->push_back(kVarPlain);
         }
       },
+      [&](size_t start, size_t len) {
+        vars->push_back(HexRef(start, len));  // where in `v`, until the writer packs it
+        tmpl->push_back(kVarHex);
+      },
       [&](char c) {
-        if (c == kVarPlain || c == kVarPadded || c == kEscape) tmpl->push_back(kEscape);
+        if (c == kVarPlain || c == kVarPadded || c == kEscape || (hex && c == kVarHex)) {
+          tmpl->push_back(kEscape);
+        }
         tmpl->push_back(c);
       });
 }
 
 void ExtractNumbers(std::string_view v, std::vector<uint64_t>* vars) {
+  // The number rule alone, as in every format version: references to string columns depend on
+  // it.
   Scan(
-      v, [&](uint64_t x, size_t, size_t) { vars->push_back(x); }, [](char) {});
+      v, /*hex=*/false, [&](uint64_t x, size_t, size_t) { vars->push_back(x); },
+      [](size_t, size_t) {}, [](char) {});
 }
 
 bool TryEncodeTemplates(const StringData& data, size_t begin, size_t end, const uint32_t* rows,
-                        size_t max_templates, BlockRefs* refs, StreamWriter* w) {
+                        size_t max_templates, BlockRefs* refs, StreamWriter* w, bool hex) {
   const size_t n = end - begin;
   // Templates live in a deque (stable addresses); the map's keys are views into it.
   absl::flat_hash_map<std::string_view, uint32_t, StringHash, StringEq> ids;
@@ -191,7 +265,7 @@ bool TryEncodeTemplates(const StringData& data, size_t begin, size_t end, const 
   std::string tmpl;
   for (size_t i = 0; i < n; ++i) {
     var_at[i] = vars.size();
-    Templatize(data.Get(begin + i), &tmpl, &vars);
+    Templatize(data.Get(begin + i), &tmpl, &vars, hex);
     auto it = ids.find(tmpl);
     if (it == ids.end()) {
       if (dict.size() >= max_templates) return false;
@@ -206,7 +280,7 @@ bool TryEncodeTemplates(const StringData& data, size_t begin, size_t end, const 
   for (size_t i = 0; i < n; ++i) rows_of[id_of[i]].push_back(i);
 
   std::string* m = w->main();
-  m->push_back(static_cast<char>(Encoding::kStringTemplate));
+  m->push_back(static_cast<char>(hex ? Encoding::kStringTemplateHex : Encoding::kStringTemplate));
   PutVarint64(m, k);
   std::vector<std::string_view> views(dict.begin(), dict.end());
   PutStringList(views, w);
@@ -224,12 +298,37 @@ bool TryEncodeTemplates(const StringData& data, size_t begin, size_t end, const 
   int planes = 0;
   bool any_varint = false;
   std::vector<uint64_t> vals;
+  std::vector<uint8_t> kinds;
+  std::string hex_ids;  // the hex stream
+  bool any_hex = false;
   for (size_t t = 0; t < k; ++t) {
-    const size_t nv = CountVars(dict[t]);
+    VarKinds(dict[t], hex, &kinds);
+    const size_t nv = kinds.size();
     const std::vector<size_t>& rt = rows_of[t];
     for (size_t j = 0; j < nv; ++j) {
       vals.resize(rt.size());
       for (size_t r = 0; r < rt.size(); ++r) vals[r] = vars[var_at[rt[r]] + j];
+      if (kinds[j]) {  // hex ids: one length for all when they share it
+        any_hex = true;
+        size_t len = vals[0] & 0xff;
+        for (uint64_t x : vals) {
+          if ((x & 0xff) != len) len = 0;
+        }
+        const size_t start = hex_ids.size();
+        for (size_t r = 0; r < rt.size(); ++r) {
+          const std::string_view v = data.Get(begin + rt[r]).substr(vals[r] >> 8, vals[r] & 0xff);
+          if (len == 0) hex_ids.push_back(static_cast<char>(v.size()));
+          for (size_t d = 0; d < v.size(); d += 2) {
+            auto nibble = [](char c) { return IsDigit(c) ? c - '0' : c - 'a' + 10; };
+            const int lo = d + 1 < v.size() ? nibble(v[d + 1]) : 0;
+            hex_ids.push_back(static_cast<char>(nibble(v[d]) << 4 | lo));
+          }
+        }
+        m->push_back(static_cast<char>(SlotKind::kHex));
+        PutVarint64(m, len);
+        PutVarint64(m, hex_ids.size() - start);
+        continue;
+      }
       SlotRef ref;
       if (refs != nullptr && rt.size() >= kMinRefRows && FindRef(refs, rows, rt, vals, &ref)) {
         m->push_back(static_cast<char>(SlotKind::kRef));
@@ -283,18 +382,19 @@ bool TryEncodeTemplates(const StringData& data, size_t begin, size_t end, const 
       for (uint64_t x : s.u) PutVarint64(vs, x);
     }
   }
+  if (any_hex) *w->Add() = std::move(hex_ids);
   return true;
 }
 
 namespace {
 
-inline bool IsPlaceholderByte(char c) {
-  return static_cast<unsigned char>(c - kVarPlain) <= kEscape - kVarPlain;
+inline bool IsPlaceholderByte(char c, bool hex) {
+  return static_cast<unsigned char>(c - kVarPlain) <= (hex ? kVarHex : kEscape) - kVarPlain;
 }
 
 // The first index >= i of a placeholder byte in `tp`, or tp.size(). Eight bytes at a time:
 // placeholders are below 0x20, which text bytes rarely are.
-size_t NextPlaceholder(std::string_view tp, size_t i) {
+size_t NextPlaceholder(std::string_view tp, size_t i, bool hex) {
   constexpr uint64_t kOnes = 0x0101010101010101ull;
   while (i + 8 <= tp.size()) {
     uint64_t x;
@@ -306,25 +406,25 @@ size_t NextPlaceholder(std::string_view tp, size_t i) {
       continue;
     }
     const size_t at = i + static_cast<size_t>(std::countr_zero(low)) / 8;
-    if (IsPlaceholderByte(tp[at])) return at;
+    if (IsPlaceholderByte(tp[at], hex)) return at;
     i = at + 1;  // a control byte that is text (a tab)
   }
-  while (i < tp.size() && !IsPlaceholderByte(tp[i])) ++i;
+  while (i < tp.size() && !IsPlaceholderByte(tp[i], hex)) ++i;
   return i;
 }
 
-// Appends to `sk` the skeleton of template `tp` (its text with each number written "0") and
-// returns its number of numbers, or -1 when `tp` is malformed.
-int64_t Skeleton(std::string_view tp, std::string* sk) {
+// Appends to `sk` the skeleton of template `tp` (its text with each number and hex id written
+// "0") and returns its number of variables, or -1 when `tp` is malformed.
+int64_t Skeleton(std::string_view tp, bool hex, std::string* sk) {
   int64_t numbers = 0;
   size_t i = 0;
   while (i < tp.size()) {
-    const size_t j = NextPlaceholder(tp, i);
+    const size_t j = NextPlaceholder(tp, i, hex);
     sk->append(tp.data() + i, j - i);
     if (j == tp.size()) break;
     const char c = tp[j];
     size_t next = j + 1;
-    if (c == kVarPlain || c == kVarPadded) {
+    if (c == kVarPlain || c == kVarPadded || c == kVarHex) {
       if (c == kVarPadded && next++ >= tp.size()) return -1;
       sk->push_back('0');
       ++numbers;
@@ -339,13 +439,14 @@ int64_t Skeleton(std::string_view tp, std::string* sk) {
 
 // The skeletons of the k templates of `dict`, in order, and (when `numbers` is not null) the
 // number of numbers of each.
-std::shared_ptr<StringData> Skeletons(const StringData& dict, std::vector<size_t>* numbers) {
+std::shared_ptr<StringData> Skeletons(const StringData& dict, bool hex,
+                                      std::vector<size_t>* numbers) {
   auto out = std::make_shared<StringData>();
   out->Reserve(dict.size(), dict.byte_size());
   std::string sk;
   for (size_t t = 0; t < dict.size(); ++t) {
     sk.clear();
-    const int64_t nv = Skeleton(dict.Get(t), &sk);
+    const int64_t nv = Skeleton(dict.Get(t), hex, &sk);
     if (nv < 0) return nullptr;
     if (numbers != nullptr) (*numbers)[t] = static_cast<size_t>(nv);
     out->Append(sk);
@@ -372,7 +473,7 @@ void AppendSkeleton(const StringData& skeletons, uint32_t t, bool dictionary, St
 
 }  // namespace
 
-bool DecodeTemplateSkeletons(StreamReader* r, size_t n, StringData* out) {
+bool DecodeTemplateSkeletons(StreamReader* r, size_t n, bool hex, StringData* out) {
   Decoder* m = r->main();
   uint64_t k;
   if (!m->GetVarint64(&k) || k > n || (n > 0 && k == 0)) return false;
@@ -380,7 +481,7 @@ bool DecodeTemplateSkeletons(StreamReader* r, size_t n, StringData* out) {
   if (!GetStringList(r, k, &dict)) return false;
   std::vector<int64_t> id_of(n);
   if (!DecodeInts(r, n, id_of.data())) return false;
-  std::shared_ptr<StringData> skeletons = Skeletons(dict, nullptr);
+  std::shared_ptr<StringData> skeletons = Skeletons(dict, hex, nullptr);
   if (skeletons == nullptr) return false;
   const StringData& sk = *skeletons;
   const bool dictionary = StartSkeletons(skeletons, n, out);  // k <= n, and n fits a block
@@ -391,7 +492,7 @@ bool DecodeTemplateSkeletons(StreamReader* r, size_t n, StringData* out) {
   return true;
 }
 
-bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs* refs,
+bool DecodeTemplates(StreamReader* r, size_t n, bool hex, const uint32_t* rows, BlockRefs* refs,
                      StringData* out, const TemplatePredicate* expand_if) {
   Decoder* m = r->main();
   uint64_t k;
@@ -403,11 +504,11 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
   std::vector<uint8_t> expand(k, 1);
   std::vector<size_t> nv(k), count(k, 0), base(k, 0);
   if (expand_if != nullptr) {
-    skeletons = Skeletons(dict, &nv);
+    skeletons = Skeletons(dict, hex, &nv);
     if (skeletons == nullptr) return false;
     for (size_t t = 0; t < k; ++t) expand[t] = (*expand_if)(skeletons->Get(t));
   } else {
-    for (size_t t = 0; t < k; ++t) nv[t] = CountVars(dict.Get(t));
+    for (size_t t = 0; t < k; ++t) nv[t] = CountVars(dict.Get(t), hex);
   }
   std::vector<int64_t> id_of(n);
   if (!DecodeInts(r, n, id_of.data())) return false;
@@ -438,6 +539,13 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
     bool used = true;  // false: the template stays a skeleton, its numbers are skipped
   };
   std::vector<Stored> stored;
+  struct HexSlot {
+    uint64_t* dst = nullptr;  // null: the template stays a skeleton
+    size_t count = 0;
+    uint64_t digits = 0;  // 0: each value gives its own
+    uint64_t bytes = 0;
+  };
+  std::vector<HexSlot> hex_slots;
   // Every slot takes at least two bytes of the main stream: a corrupt count cannot make this
   // reserve huge.
   const size_t slots = std::accumulate(nv.begin(), nv.end(), size_t{0});
@@ -449,6 +557,16 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
       uint8_t kind;
       if (!m->GetByte(&kind)) return false;
       uint64_t* dst = expand[t] ? vars.data() + base[t] + j * count[t] : nullptr;
+      if (static_cast<SlotKind>(kind) == SlotKind::kHex) {
+        HexSlot& h = hex_slots.emplace_back();
+        if (!hex || !m->GetVarint64(&h.digits) || !m->GetVarint64(&h.bytes) ||
+            h.digits > kMaxHexVar) {
+          return false;
+        }
+        h.dst = dst;
+        h.count = count[t];
+        continue;
+      }
       if (static_cast<SlotKind>(kind) == SlotKind::kRef) {
         uint64_t col, kk;
         uint8_t src;
@@ -568,6 +686,39 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
     }
     if (!vs.done()) return false;
   }
+  // The hex stream: each slot's values where they lie (HexRef), for the expanded templates.
+  std::string_view hex_ids;
+  if (!hex_slots.empty()) {
+    bool used = false;
+    for (const HexSlot& h : hex_slots) used = used || h.dst != nullptr;
+    if (!used) {
+      uint64_t len;
+      if (!r->Skip(&len)) return false;  // not decompressed
+    } else {
+      if (!r->Next(&hex_ids)) return false;
+      uint64_t at = 0;
+      for (const HexSlot& h : hex_slots) {
+        if (h.bytes > hex_ids.size() - at) return false;
+        const uint64_t end = at + h.bytes;
+        if (h.dst == nullptr) {
+          at = end;
+          continue;
+        }
+        for (size_t q = 0; q < h.count; ++q) {
+          uint64_t digits = h.digits;
+          if (digits == 0) {
+            if (at >= end) return false;
+            digits = static_cast<uint8_t>(hex_ids[at++]);
+          }
+          if (digits == 0 || digits > kMaxHexVar || (digits + 1) / 2 > end - at) return false;
+          h.dst[q] = HexRef(at, digits);
+          at += (digits + 1) / 2;
+        }
+        if (at != end) return false;
+      }
+      if (at != hex_ids.size()) return false;
+    }
+  }
   for (Stored& s : stored) {
     if (!s.used) continue;
     if (!s.delta) {
@@ -584,17 +735,22 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
   const StringData* sk = skeletons.get();
   bool dictionary = false;
   if (skeletons != nullptr) {
+    skeletons->SetAccepted(expand);
     dictionary = StartSkeletons(skeletons, n, out);
   } else {
     out->StartCodes(static_cast<uint32_t>(k));
   }
-  std::vector<size_t> rank(k, 0);
+  // Per template: its values come out as its skeleton's code (not expanded, or no variables).
+  std::vector<uint8_t> as_code(k, 0);
+  if (sk != nullptr) {
+    for (size_t t = 0; t < k; ++t) as_code[t] = !expand[t] || nv[t] == 0;
+  }
+  std::vector<size_t> rank(k, 0);  // of the row within its template, for expanded templates
   std::vector<uint64_t> row_vars;
   std::string value;
   for (size_t i = 0; i < n; ++i) {
     const size_t t = static_cast<size_t>(id_of[i]);
-    if (sk != nullptr && (!expand[t] || nv[t] == 0)) {
-      ++rank[t];
+    if (as_code[t]) {
       AppendSkeleton(*sk, static_cast<uint32_t>(t), dictionary, out);
       continue;
     }
@@ -602,7 +758,7 @@ bool DecodeTemplates(StreamReader* r, size_t n, const uint32_t* rows, BlockRefs*
     for (size_t j = 0; j < nv[t]; ++j) row_vars[j] = vars[base[t] + j * count[t] + rank[t]];
     ++rank[t];
     value.clear();
-    if (!Expand(dict.Get(t), row_vars.data(), row_vars.size(), &value) ||
+    if (!Expand(dict.Get(t), hex, row_vars.data(), row_vars.size(), hex_ids, &value) ||
         out->byte_size() + value.size() > kMaxChunkStringBytes) {
       return false;
     }

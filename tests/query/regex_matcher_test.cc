@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -20,7 +21,7 @@ std::unique_ptr<RegexMatcher> Compile(std::string_view pattern) {
 TEST(RegexMatcher, LiteralsWithDigitsOnSkeletons) {
   auto m = Compile("took [0-9]ms");
   ASSERT_FALSE(m->atoms().empty());
-  EXPECT_TRUE(m->MayMatch("request took 0ms", /*digits_unknown=*/true));
+  EXPECT_TRUE(m->MayMatch("request took 0ms", /*skeleton=*/true));
   EXPECT_TRUE(m->MayMatch("REQUEST TOOK 0MS", true));  // the prefilter folds ASCII case
   // "ms" is nowhere: no value of this template can match, whatever its numbers.
   EXPECT_FALSE(m->MayMatch("request took 0 retries", true));
@@ -30,6 +31,26 @@ TEST(RegexMatcher, LiteralsWithDigitsOnSkeletons) {
   EXPECT_FALSE(m->MayMatch("request took 17 ms"));
   EXPECT_TRUE(m->PartialMatch("request took 7ms"));
   EXPECT_FALSE(m->PartialMatch("request took 77ms"));
+}
+
+// What of a literal a skeleton must hold: not its digits, nor its runs of hex digits that may
+// lie in a hex id (one with a digit, or one that reaches an end of the literal).
+TEST(RegexMatcher, SkeletonPieces) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(SkeletonPieces("timeout after 30ms"), V({"timeout after ", "ms"}));
+  EXPECT_EQ(SkeletonPieces("3fa9c0 done"), V({" done"}));
+  EXPECT_EQ(SkeletonPieces("span 5a90c78e closed"), V({"span ", " closed"}));
+  EXPECT_EQ(SkeletonPieces("cafe"), V());                    // may be inside "cafe12ab34"
+  EXPECT_EQ(SkeletonPieces("bad cafe bed"), V({" cafe "}));  // "cafe" whole, without a digit
+  EXPECT_EQ(SkeletonPieces("session-abc"), V({"session-"}));
+  EXPECT_EQ(SkeletonPieces("v1.2"), V({"v", "."}));
+  EXPECT_EQ(SkeletonPieces("user u-"), V({"user u-"}));
+  // On a skeleton where the hex id reads "0": the literal may be in the value.
+  auto m = Compile("session [0-9a-f]+ refreshed");
+  EXPECT_TRUE(m->MayMatch("session 0 refreshed", /*skeleton=*/true));
+  EXPECT_FALSE(m->MayMatch("span 0 closed", true));
+  EXPECT_TRUE(Compile("ea1 refreshed")->MayMatch("session 0 refreshed", true));
+  EXPECT_FALSE(Compile("ea1 refreshed")->MayMatch("session 0 refreshed"));
 }
 
 // The prefilter's AND/OR of literals, tabulated for few atoms, agrees with RE2 on texts that

@@ -222,7 +222,7 @@ Encoding StringRoundTrip(const std::vector<std::string>& vals, StreamWriter* w =
   const Encoding tag = TagOf(*w, 1);
   // Codes where the decoder gives them (every value of a dictionary): equal codes, equal values.
   const bool dictionary = tag == Encoding::kStringDict || tag == Encoding::kStringRecent;
-  EXPECT_EQ(back.strings.has_codes(), dictionary || tag == Encoding::kStringTemplate);
+  EXPECT_EQ(back.strings.has_codes(), dictionary || tag == Encoding::kStringTemplateHex);
   std::map<uint32_t, std::string> value_of_code;
   for (size_t i = 0; back.strings.has_codes() && i < back.strings.size(); ++i) {
     const uint32_t code = back.strings.code(i);
@@ -261,9 +261,9 @@ TEST(ColumnCodec, StringsDictionaryTemplateRecentAndPlain) {
   }
   tricky.push_back("");
   EXPECT_EQ(StringRoundTrip(levels), Encoding::kStringDict);
-  EXPECT_EQ(StringRoundTrip(ids), Encoding::kStringTemplate);
-  EXPECT_EQ(StringRoundTrip(msgs), Encoding::kStringTemplate);
-  EXPECT_EQ(StringRoundTrip(tricky), Encoding::kStringTemplate);
+  EXPECT_EQ(StringRoundTrip(ids), Encoding::kStringTemplateHex);
+  EXPECT_EQ(StringRoundTrip(msgs), Encoding::kStringTemplateHex);
+  EXPECT_EQ(StringRoundTrip(tricky), Encoding::kStringTemplateHex);
   EXPECT_EQ(StringRoundTrip(words), Encoding::kStringPlain);
 
   // Hex ids are packed to half their size before compression.
@@ -278,11 +278,25 @@ TEST(ColumnCodec, StringsDictionaryTemplateRecentAndPlain) {
 
 // The skeleton of a template-encoded value, computed here from the value by the tokenizer rule
 // (docs/formats/segment.md): each number (1-18 digits at the start or after a byte that is not
-// an ASCII letter or digit) reads "0", and every other byte stays.
-std::string ReferenceSkeleton(std::string_view v) {
+// an ASCII letter or digit) reads "0", with `hex` each hex id (a whole token of 8-64 characters
+// 0-9a-f with a digit and a letter) too, and every other byte stays.
+std::string ReferenceSkeleton(std::string_view v, bool hex = true) {
   auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
   std::string out;
   for (size_t i = 0; i < v.size();) {
+    if (hex && alnum(v[i]) && (i == 0 || !alnum(v[i - 1]))) {
+      size_t j = i;
+      while (j < v.size() && alnum(v[j])) ++j;
+      const std::string_view token = v.substr(i, j - i);
+      const bool lower_hex = token.find_first_not_of("0123456789abcdef") == std::string::npos;
+      const bool digit = token.find_first_of("0123456789") != std::string::npos;
+      const bool letter = token.find_first_of("abcdef") != std::string::npos;
+      if (token.size() >= 8 && token.size() <= 64 && lower_hex && digit && letter) {
+        out += "0";
+        i = j;
+        continue;
+      }
+    }
     if (std::isdigit(static_cast<unsigned char>(v[i])) && (i == 0 || !alnum(v[i - 1]))) {
       size_t j = i;
       while (j < v.size() && std::isdigit(static_cast<unsigned char>(v[j]))) ++j;
@@ -297,7 +311,21 @@ std::string ReferenceSkeleton(std::string_view v) {
 
 TEST(ColumnCodec, MessageSkeletonsMatchTheTokenizerRule) {
   std::mt19937_64 rng(11);
-  const std::vector<std::string> pieces = {"connection",
+  // Hex ids (whole tokens of 8-64 lower-case hex digits with a digit and a letter), and tokens
+  // that are not: too short or long, upper case, no digit, no letter, glued to a letter.
+  const std::vector<std::string> pieces = {"5a90c78e97fd0ba4",
+                                           "bb03092ac165f3ce3432fbff6fe9ab39",
+                                           "0123456a",
+                                           std::string(64, 'a') + "1",
+                                           "a" + std::string(63, '7'),
+                                           "123456a",
+                                           "5A90C78E97FD0BA4",
+                                           "deadbeefcafe",
+                                           "x5a90c78e97fd0ba4",
+                                           "5a90c78e97fd0ba4g",
+                                           "id=5a90c78e97fd0ba4;",
+                                           std::string("\x14", 1),
+                                           "connection",
                                            " ",
                                            "\t",
                                            "\x01",
@@ -334,29 +362,72 @@ TEST(ColumnCodec, MessageSkeletonsMatchTheTokenizerRule) {
     values.Append(v);
     want.push_back(ReferenceSkeleton(v));
   }
-  StreamWriter w;
-  EncodeMessageChunk(values, 0, values.size(), nullptr, &w);
-  ASSERT_EQ(TagOf(w), Encoding::kStringTemplate);
-  for (bool with_predicate : {false, true}) {
-    Chunk c(w);
-    StreamReader* r;
-    ASSERT_TRUE(c.Open(&r));
-    StringData out;
-    // The predicate expands the values holding "connection" (in full) and no others.
-    const TemplatePredicate expand = [](std::string_view sk) {
-      return sk.find("connection") != std::string_view::npos;
-    };
-    ASSERT_TRUE(DecodeMessageChunk(r, values.size(), nullptr, &out, true,
-                                   with_predicate ? &expand : nullptr));
-    ASSERT_EQ(out.size(), values.size());
-    EXPECT_TRUE(out.dictionary_form());
-    size_t expanded = 0;
-    for (size_t i = 0; i < values.size(); ++i) {
-      const bool full = with_predicate && want[i].find("connection") != std::string::npos;
-      ASSERT_EQ(out.Get(i), full ? values.Get(i) : std::string_view(want[i])) << i;
-      expanded += full;
+  // Both dialects: string-template-hex, which the writer uses, and string-template (numbers
+  // only), which older segments hold.
+  for (bool hex : {true, false}) {
+    StreamWriter w;
+    if (hex) {
+      EncodeMessageChunk(values, 0, values.size(), nullptr, &w);
+      ASSERT_EQ(TagOf(w), Encoding::kStringTemplateHex);
+    } else {
+      ASSERT_TRUE(TryEncodeTemplates(values, 0, values.size(), nullptr, values.size(), nullptr, &w,
+                                     /*hex=*/false));
+      ASSERT_EQ(TagOf(w), Encoding::kStringTemplate);
+      for (std::string& sk : want) sk.clear();
+      for (size_t i = 0; i < values.size(); ++i) want[i] = ReferenceSkeleton(values.Get(i), false);
     }
-    if (with_predicate) EXPECT_GT(expanded, 100u);
+    for (bool with_predicate : {false, true}) {
+      Chunk c(w);
+      StreamReader* r;
+      ASSERT_TRUE(c.Open(&r));
+      StringData out;
+      // The predicate expands the values holding "connection" (in full) and no others.
+      const TemplatePredicate expand = [](std::string_view sk) {
+        return sk.find("connection") != std::string_view::npos;
+      };
+      ASSERT_TRUE(DecodeMessageChunk(r, values.size(), nullptr, &out, true,
+                                     with_predicate ? &expand : nullptr));
+      ASSERT_EQ(out.size(), values.size());
+      EXPECT_TRUE(out.dictionary_form());
+      size_t expanded = 0;
+      for (size_t i = 0; i < values.size(); ++i) {
+        const bool full = with_predicate && want[i].find("connection") != std::string::npos;
+        ASSERT_EQ(out.Get(i), full ? values.Get(i) : std::string_view(want[i])) << i;
+        expanded += full;
+      }
+      if (with_predicate) EXPECT_GT(expanded, 100u);
+      // And in full, without a skeleton.
+      Chunk full(w);
+      ASSERT_TRUE(full.Open(&r));
+      StringData all;
+      ASSERT_TRUE(DecodeMessageChunk(r, values.size(), nullptr, &all, false, nullptr));
+      ASSERT_EQ(all.size(), values.size());
+      for (size_t i = 0; i < values.size(); ++i) ASSERT_EQ(all.Get(i), values.Get(i)) << i;
+    }
+  }
+}
+
+// Hex ids in messages are template variables (string-template-hex): one template for all the
+// "session <id> refreshed" values, ids of one length or of several, two digits a byte.
+TEST(ColumnCodec, HexIdsInTemplates) {
+  std::mt19937_64 rng(21);
+  std::vector<std::string> fixed, varying, mixed;
+  for (int i = 0; i < 3000; ++i) {
+    std::string id = Hex(rng, 16);
+    if (id.find_first_of("0123456789") == std::string::npos) id[0] = '7';
+    if (id.find_first_of("abcdef") == std::string::npos) id[1] = 'c';
+    fixed.push_back("span " + id + " closed after " + std::to_string(rng() % 900) + "ms");
+    varying.push_back("session " + id.substr(0, 8 + rng() % 9) + "a1 refreshed for user u-" +
+                      std::to_string(rng() % 1000));
+    mixed.push_back(i % 2 ? fixed.back() : varying.back());
+  }
+  for (const auto* vals : {&fixed, &varying, &mixed}) {
+    StreamWriter w;
+    EXPECT_EQ(StringRoundTrip(*vals, &w), Encoding::kStringTemplateHex);
+    size_t text = 0;
+    for (const std::string& v : *vals) text += v.size();
+    // Ids take half their digits; templates are few.
+    EXPECT_LT(w.raw_bytes(), text / 2);
   }
 }
 
@@ -376,12 +447,17 @@ TEST(ColumnCodec, StringEdgeCases) {
     if (variant == 3) v[99][15] = 'g';
     cases.push_back(v);
   }
-  for (const auto& v : cases) EXPECT_EQ(StringRoundTrip(v), Encoding::kStringPlain);
+  // Not the hex list form: plain text, or templates of hex ids (those of the odd lengths).
+  for (const auto& v : cases) {
+    const Encoding tag = StringRoundTrip(v);
+    EXPECT_TRUE(tag == Encoding::kStringPlain || tag == Encoding::kStringTemplateHex)
+        << static_cast<int>(tag);
+  }
   // Few values, all empty, one value, bytes that are placeholders in templates.
   StringRoundTrip({""});
   StringRoundTrip(std::vector<std::string>(40, ""));
   StringRoundTrip({"x"});
-  StringRoundTrip({std::string("\x11\x12\x13", 3), "1", "01", "\x12\x02", "0"});
+  StringRoundTrip({std::string("\x11\x12\x13\x14", 4), "1", "01", "\x12\x02", "0"});
   std::vector<std::string> big;
   for (int i = 0; i < 40; ++i) big.push_back(std::string(100000, static_cast<char>('a' + i % 3)));
   StringRoundTrip(big);
@@ -444,7 +520,7 @@ TEST(ColumnCodec, ReferencesToOtherColumns) {
   enc.used()->clear();
   StreamWriter mw;
   EncodeMessageChunk(messages, 0, n, &enc, &mw);
-  EXPECT_EQ(TagOf(mw), Encoding::kStringTemplate);
+  EXPECT_EQ(TagOf(mw), Encoding::kStringTemplateHex);
   EXPECT_EQ(*enc.used(), std::vector<uint32_t>({2, 3, 4}));
   StreamWriter plain;
   EncodeMessageChunk(messages, 0, n, nullptr, &plain);
