@@ -9,6 +9,8 @@
 #include <sys/platform/x86.h>
 #endif
 
+#include "absl/synchronization/mutex.h"
+
 #include "cli/commands.h"
 
 namespace {
@@ -60,6 +62,9 @@ int main(int argc, char** argv) {
   // the heap for reuse instead of returning it to the kernel and faulting fresh zeroed pages in.
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  // Debian's Abseil is built with its mutex deadlock detector on, which keeps a lock graph and
+  // does work on every lock. Tests keep it; the binary does not pay for it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return 2;

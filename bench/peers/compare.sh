@@ -4,7 +4,8 @@
 # (lode against each peer: ratios, sizes, ingest cost of the index, issue 4's targets).
 #
 # Order: the query peers (rg, sqlite, clickhouse, jq), lode, the queries the peer scripts lack
-# (peer_extras.sh), and zstd last: `zstd -19 -T2` of a large file takes the longest and wants
+# (peer_extras.sh), Q1 of lode and SQLite alternating in one loop (head_to_head.sh), and zstd
+# last: `zstd -19 -T2` of a large file takes the longest and wants
 # both cores, and it only contributes sizes and decompress-and-grep times.
 #
 # usage: bench/peers/compare.sh FILE.ndjson
@@ -31,6 +32,10 @@ stamp "lode"
 PEERS_DIR="$PEERS_DIR" bash "$REPO/bench/peers/lode.sh" "$FILE"
 stamp "extra queries for the peers"
 PEERS="${first# }" PEERS_DIR="$PEERS_DIR" bash "$REPO/bench/peers/peer_extras.sh" "$FILE"
+if [[ " $first " == *" sqlite "* ]]; then
+  stamp "Q1 head to head: lode and SQLite alternating"
+  PEERS_DIR="$PEERS_DIR" bash "$REPO/bench/peers/head_to_head.sh"
+fi
 if [ -n "$last" ]; then
   stamp "peers: $last"
   bash "$PEERS_DIR/$last.sh" "$FILE" || echo "!! peer $last failed (rc=$?)" >&2

@@ -60,7 +60,8 @@ def main():
     d = sys.argv[1]
     peers = {}
     for name in os.listdir(d):
-        if name.endswith(".tsv") and not name.startswith("_") and name != "clickhouse_columns.tsv":
+        if name.endswith(".tsv") and not name.startswith("_") and name not in (
+                "clickhouse_columns.tsv", "head_to_head.tsv"):
             peers[name[:-4]] = load(os.path.join(d, name))
     if "lode" not in peers:
         sys.exit("no lode.tsv in %s" % d)
@@ -185,10 +186,21 @@ def main():
         items.append("Q1 under 5 ms whole-process: %s (%s ms after `lode compact`; %s ms on the "
                      "segments `lode ingest` left)" % (verdict(q1 < 5), ms(q1),
                                                       ms(t("lode", "Q1u"))))
-        if t("sqlite", "Q1") is not None:
+        h2h = os.path.join(d, "head_to_head.tsv")
+        if os.path.exists(h2h):
+            # Both in one loop, alternating: the machine's drift between the phases of the run
+            # falls on both alike. Judged on this one; the phases' own medians are shown too.
+            hq = load(h2h)[2]
+            hl, hs = hq["Q1-lode"][0], hq["Q1-sqlite"][0]
+            items.append("Q1 as fast as SQLite FTS5: %s (alternating in one loop: lode %s ms, "
+                         "SQLite %s ms, ratio %.2f; in their own phases of the run: lode %s ms, "
+                         "SQLite %s ms)" % (verdict(hl <= hs), ms(hl), ms(hs), hs / hl, ms(q1),
+                                            ms(t("sqlite", "Q1"))))
+        elif t("sqlite", "Q1") is not None:
             sq = t("sqlite", "Q1")
             items.append("Q1 as fast as SQLite FTS5: %s (lode %s ms, SQLite %s ms, ratio %.2f)"
                          % (verdict(q1 <= sq), ms(q1), ms(sq), sq / q1))
+        if t("sqlite", "Q1") is not None:
             items.append("store several times smaller than SQLite's: %.1fx smaller (%s vs %s)"
                          % (size("sqlite") / store, mb(store), mb(size("sqlite"))))
         if t("rg", "Q1") is not None:
