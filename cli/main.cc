@@ -42,7 +42,8 @@ commands:
 bool CpuSupported() {
 #if defined(__x86_64__) && defined(__AVX2__)
   // glibc's record of the CPU, made when the process started. (__builtin_cpu_supports would
-  // run CPUID again, about ten times; each costs microseconds in a virtual machine.)
+  // link libgcc's CPU model, whose start-up constructor runs CPUID about ten times; each costs
+  // microseconds in a virtual machine.)
   return CPU_FEATURE_ACTIVE(AVX2) && CPU_FEATURE_ACTIVE(BMI2);
 #else
   return true;

@@ -144,10 +144,10 @@ int RunQuery(int argc, char** argv) {
         Write(stderr, s);
       });
   if (std::fflush(stdout) != 0) return fail("writing results failed");
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(LODE_FULL_EXIT) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   // The store was only read: leave without taking it down (unmapping the segments, freeing
   // their footers and indexes) and without the exit handlers, which cost a short query about a
-  // tenth of its time. Sanitizer builds do take it down, to check it.
+  // tenth of its time. Sanitizer and coverage builds (LODE_FULL_EXIT) do take it down.
   std::fflush(stderr);
   std::_Exit(rc);
 #else

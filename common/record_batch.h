@@ -116,6 +116,7 @@ class StringData {
     accepting_ = false;
     num_codes_ = 0;
     dict_.reset();
+    accepted_.clear();
   }
   void Reserve(size_t n, size_t bytes) {
     ends_.reserve(n);

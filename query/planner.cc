@@ -208,6 +208,7 @@ class PlanEval {
   PlanEval(const storage::BlockSource& src, BlockPlan* plan)
       : src_(src), meta_(src.meta()), ix_(src.index()), plan_(plan) {
     nb_ = meta_.blocks.size();
+    in_window_.assign(nb_, true);
     for (size_t i = 0; i < meta_.fields.size(); ++i) {
       by_name_[meta_.fields[i].name].push_back(static_cast<uint32_t>(i));
     }
@@ -275,6 +276,11 @@ class PlanEval {
       }
     }
     return c;
+  }
+  // The blocks of the query's time window (`window` from Time()): the others are not judged
+  // further, so their chunk entries (for numeric ranges) stay unparsed.
+  void SetWindow(const Counts& window) {
+    for (size_t b = 0; b < nb_; ++b) in_window_[b] = window[b] != 0;
   }
 
   void Finish() {
@@ -513,6 +519,7 @@ class PlanEval {
       if (t != FieldType::kInt64 && t != FieldType::kDouble) continue;
       const uint32_t col = storage::kFirstFieldColumnId + i;
       for (size_t b = 0; b < nb_; ++b) {
+        if (!in_window_[b]) continue;
         auto chunks = src_.Chunks(b);
         if (!chunks.ok()) {
           // Corrupt chunk entries: a chunk without a range, so that the block is read and the
@@ -628,6 +635,7 @@ class PlanEval {
         if (meta_.fields[i].type != FieldType::kBool) continue;
         const uint32_t col = storage::kFirstFieldColumnId + i;
         for (size_t b = 0; b < nb_; ++b) {
+          if (!in_window_[b]) continue;
           auto chunks = src_.Chunks(b);
           if (!chunks.ok()) c[b] = -1;  // read, and the read reports the corruption
           for (const storage::ChunkMeta& chunk : chunks.ok() ? **chunks : kNoChunks) {
@@ -675,6 +683,7 @@ class PlanEval {
   const index::SegmentIndex* ix_;
   BlockPlan* plan_;
   size_t nb_ = 0;
+  std::vector<bool> in_window_;                           // see SetWindow()
   std::map<std::string, std::vector<uint32_t>> by_name_;  // field name -> indexes in fields
   std::set<uint32_t> columns_;
   bool all_columns_ = false;
@@ -696,6 +705,7 @@ BlockPlan Planner::Plan(const storage::BlockSource& source, int64_t from, int64_
   BlockPlan plan;
   PlanEval eval(source, &plan);
   Counts window = eval.Time(from, to);
+  eval.SetWindow(window);
   Counts c = eval.Eval(*c_->root);
   const size_t nb = source.num_blocks();
   plan.state.assign(nb, BlockPlan::kSkip);

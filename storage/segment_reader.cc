@@ -23,6 +23,9 @@ absl::Status CorruptBlock(const std::string& path, size_t block, std::string_vie
 
 // Upper bound on a chunk's decompressed size; a larger claim in a footer is corruption.
 constexpr uint64_t kMaxChunkRawBytes = uint64_t{1} << 32;
+// The fewest bytes a chunk entry takes: five one-byte varints, the CRC, the range kind and the
+// reference count.
+constexpr uint64_t kMinChunkEntryBytes = 5 + 4 + 1 + 1;
 
 }  // namespace
 
@@ -107,6 +110,9 @@ absl::Status SegmentReader::ParseFooter() {
       if (!d.GetVarint64(&len) || !d.GetBytes(len, &entries)) {
         return CorruptBlock(path_, b, "truncated chunk entries");
       }
+      // Each entry takes at least kMinChunkEntryBytes: the count cannot make the parse
+      // allocate more than the entries are worth.
+      if (nchunks > len / kMinChunkEntryBytes) return CorruptBlock(path_, b, "bad chunk count");
       entries_[b] = {entries, static_cast<uint32_t>(nchunks)};
       continue;
     }
@@ -159,7 +165,11 @@ absl::Status SegmentReader::ParseFooter() {
 absl::StatusOr<const std::vector<ChunkMeta>*> SegmentReader::Chunks(size_t b) const {
   if (b >= meta_.blocks.size()) return absl::OutOfRangeError("block index");
   LazyChunks& lazy = lazy_[b];
-  std::call_once(lazy.once, [&] { lazy.status = ParseChunks(b, &lazy.chunks); });
+  std::call_once(lazy.once, [&] {
+    std::vector<ChunkMeta> chunks;
+    lazy.status = ParseChunks(b, &chunks);
+    if (lazy.status.ok()) lazy.chunks = std::move(chunks);  // nothing kept from a failed parse
+  });
   if (!lazy.status.ok()) return lazy.status;
   return &lazy.chunks;
 }

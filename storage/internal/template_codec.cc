@@ -154,9 +154,10 @@ bool Expand(std::string_view t, bool hex, const uint64_t* vars, size_t nvars,
   return next == nvars;
 }
 
-// Per variable of a template in order: 1 for a hex id, 0 for a number.
-void VarKinds(std::string_view t, bool hex, std::vector<uint8_t>* kinds) {
-  kinds->clear();
+// Appends to `kinds`, per variable of template `t` in order, 1 for a hex id and 0 for a number;
+// returns how many it appended.
+size_t AppendVarKinds(std::string_view t, bool hex, std::vector<uint8_t>* kinds) {
+  const size_t before = kinds->size();
   for (size_t i = 0; i < t.size(); ++i) {
     if (t[i] == kVarPlain || (hex && t[i] == kVarHex)) {
       kinds->push_back(t[i] == kVarHex);
@@ -167,22 +168,7 @@ void VarKinds(std::string_view t, bool hex, std::vector<uint8_t>* kinds) {
       ++i;
     }
   }
-}
-
-// Number of variables (numbers and hex ids) a template takes.
-size_t CountVars(std::string_view t, bool hex) {
-  size_t n = 0;
-  for (size_t i = 0; i < t.size(); ++i) {
-    if (t[i] == kVarPlain || (hex && t[i] == kVarHex)) {
-      ++n;
-    } else if (t[i] == kVarPadded) {
-      ++n;
-      ++i;
-    } else if (t[i] == kEscape) {
-      ++i;
-    }
-  }
-  return n;
+  return kinds->size() - before;
 }
 
 struct SlotRef {
@@ -302,7 +288,8 @@ bool TryEncodeTemplates(const StringData& data, size_t begin, size_t end, const 
   std::string hex_ids;  // the hex stream
   bool any_hex = false;
   for (size_t t = 0; t < k; ++t) {
-    VarKinds(dict[t], hex, &kinds);
+    kinds.clear();
+    AppendVarKinds(dict[t], hex, &kinds);
     const size_t nv = kinds.size();
     const std::vector<size_t>& rt = rows_of[t];
     for (size_t j = 0; j < nv; ++j) {
@@ -414,8 +401,9 @@ size_t NextPlaceholder(std::string_view tp, size_t i, bool hex) {
 }
 
 // Appends to `sk` the skeleton of template `tp` (its text with each number and hex id written
-// "0") and returns its number of variables, or -1 when `tp` is malformed.
-int64_t Skeleton(std::string_view tp, bool hex, std::string* sk) {
+// "0") and to `kinds` its AppendVarKinds(), and returns its number of variables, or -1 when
+// `tp` is malformed.
+int64_t Skeleton(std::string_view tp, bool hex, std::string* sk, std::vector<uint8_t>* kinds) {
   int64_t numbers = 0;
   size_t i = 0;
   while (i < tp.size()) {
@@ -427,6 +415,7 @@ int64_t Skeleton(std::string_view tp, bool hex, std::string* sk) {
     if (c == kVarPlain || c == kVarPadded || c == kVarHex) {
       if (c == kVarPadded && next++ >= tp.size()) return -1;
       sk->push_back('0');
+      kinds->push_back(c == kVarHex);
       ++numbers;
     } else {  // kEscape
       if (next >= tp.size()) return -1;
@@ -437,16 +426,18 @@ int64_t Skeleton(std::string_view tp, bool hex, std::string* sk) {
   return numbers;
 }
 
-// The skeletons of the k templates of `dict`, in order, and (when `numbers` is not null) the
-// number of numbers of each.
+// The skeletons of the k templates of `dict`, in order, with (when `numbers` is not null) the
+// number of variables of each and their kinds appended to `kinds` (AppendVarKinds()).
 std::shared_ptr<StringData> Skeletons(const StringData& dict, bool hex,
-                                      std::vector<size_t>* numbers) {
+                                      std::vector<size_t>* numbers, std::vector<uint8_t>* kinds) {
   auto out = std::make_shared<StringData>();
   out->Reserve(dict.size(), dict.byte_size());
   std::string sk;
+  std::vector<uint8_t> unused;
   for (size_t t = 0; t < dict.size(); ++t) {
     sk.clear();
-    const int64_t nv = Skeleton(dict.Get(t), hex, &sk);
+    unused.clear();
+    const int64_t nv = Skeleton(dict.Get(t), hex, &sk, numbers != nullptr ? kinds : &unused);
     if (nv < 0) return nullptr;
     if (numbers != nullptr) (*numbers)[t] = static_cast<size_t>(nv);
     out->Append(sk);
@@ -481,7 +472,7 @@ bool DecodeTemplateSkeletons(StreamReader* r, size_t n, bool hex, StringData* ou
   if (!GetStringList(r, k, &dict)) return false;
   std::vector<int64_t> id_of(n);
   if (!DecodeInts(r, n, id_of.data())) return false;
-  std::shared_ptr<StringData> skeletons = Skeletons(dict, hex, nullptr);
+  std::shared_ptr<StringData> skeletons = Skeletons(dict, hex, nullptr, nullptr);
   if (skeletons == nullptr) return false;
   const StringData& sk = *skeletons;
   const bool dictionary = StartSkeletons(skeletons, n, out);  // k <= n, and n fits a block
@@ -503,12 +494,13 @@ bool DecodeTemplates(StreamReader* r, size_t n, bool hex, const uint32_t* rows, 
   std::shared_ptr<StringData> skeletons;
   std::vector<uint8_t> expand(k, 1);
   std::vector<size_t> nv(k), count(k, 0), base(k, 0);
+  std::vector<uint8_t> kinds;  // of every template's variables, in order (AppendVarKinds)
   if (expand_if != nullptr) {
-    skeletons = Skeletons(dict, hex, &nv);
+    skeletons = Skeletons(dict, hex, &nv, &kinds);
     if (skeletons == nullptr) return false;
     for (size_t t = 0; t < k; ++t) expand[t] = (*expand_if)(skeletons->Get(t));
   } else {
-    for (size_t t = 0; t < k; ++t) nv[t] = CountVars(dict.Get(t), hex);
+    for (size_t t = 0; t < k; ++t) nv[t] = AppendVarKinds(dict.Get(t), hex, &kinds);
   }
   std::vector<int64_t> id_of(n);
   if (!DecodeInts(r, n, id_of.data())) return false;
@@ -552,10 +544,13 @@ bool DecodeTemplates(StreamReader* r, size_t n, bool hex, const uint32_t* rows, 
   if (slots > m->remaining() / 2) return false;
   stored.reserve(slots);
   bool any_varint = false;
-  for (size_t t = 0; t < k; ++t) {
+  const uint8_t* kind_of = kinds.data();  // the variables of template t, in turn
+  for (size_t t = 0; t < k; kind_of += nv[t++]) {
     for (size_t j = 0; j < nv[t]; ++j) {
       uint8_t kind;
       if (!m->GetByte(&kind)) return false;
+      // A hex slot for each hex id placeholder, a number slot for each number placeholder.
+      if ((static_cast<SlotKind>(kind) == SlotKind::kHex) != (kind_of[j] != 0)) return false;
       uint64_t* dst = expand[t] ? vars.data() + base[t] + j * count[t] : nullptr;
       if (static_cast<SlotKind>(kind) == SlotKind::kHex) {
         HexSlot& h = hex_slots.emplace_back();

@@ -226,7 +226,9 @@ Encoding StringRoundTrip(const std::vector<std::string>& vals, StreamWriter* w =
   std::map<uint32_t, std::string> value_of_code;
   for (size_t i = 0; back.strings.has_codes() && i < back.strings.size(); ++i) {
     const uint32_t code = back.strings.code(i);
-    if (dictionary) EXPECT_NE(code, StringData::kNoCode) << i;
+    if (dictionary) {
+      EXPECT_NE(code, StringData::kNoCode) << i;
+    }
     if (code == StringData::kNoCode) continue;
     EXPECT_LT(code, back.strings.num_codes());
     auto [it, inserted] = value_of_code.emplace(code, vals[i]);
@@ -395,7 +397,9 @@ TEST(ColumnCodec, MessageSkeletonsMatchTheTokenizerRule) {
         ASSERT_EQ(out.Get(i), full ? values.Get(i) : std::string_view(want[i])) << i;
         expanded += full;
       }
-      if (with_predicate) EXPECT_GT(expanded, 100u);
+      if (with_predicate) {
+        EXPECT_GT(expanded, 100u);
+      }
       // And in full, without a skeleton.
       Chunk full(w);
       ASSERT_TRUE(full.Open(&r));
@@ -428,6 +432,45 @@ TEST(ColumnCodec, HexIdsInTemplates) {
     for (const std::string& v : *vals) text += v.size();
     // Ids take half their digits; templates are few.
     EXPECT_LT(w.raw_bytes(), text / 2);
+  }
+}
+
+// A slot of the wrong kind for its placeholder (a hex slot for a number, or the reverse) makes
+// the chunk corrupt; nothing is printed from the wrong stream.
+TEST(ColumnCodec, TemplateSlotKindsMatchPlaceholders) {
+  std::mt19937_64 rng(23);
+  StringData values;
+  // Numbers 1..64: read as a hex id's place and length they would point inside the hex stream.
+  for (int i = 1; i <= 64; ++i) values.Append("a 5" + Hex(rng, 14) + "f b " + std::to_string(i));
+  StreamWriter w;
+  ASSERT_TRUE(TryEncodeTemplates(values, 0, values.size(), nullptr, values.size(), nullptr, &w));
+  // The template list holds "a \x14 b \x11": swap the two placeholders in a copy.
+  const std::string tmpl("a \x14 b \x11", 7);
+  StreamWriter bad;
+  bool swapped = false;
+  for (size_t i = 0; i < w.size(); ++i) {
+    std::string s = w.stream(i);
+    if (const size_t at = s.find(tmpl); at != std::string::npos) {
+      std::swap(s[at + 2], s[at + 6]);
+      swapped = true;
+    }
+    *(i == 0 ? bad.main() : bad.Add()) = s;
+  }
+  ASSERT_TRUE(swapped);
+  for (bool with_predicate : {false, true}) {
+    const TemplatePredicate all = [](std::string_view) { return true; };
+    for (const StreamWriter* sw : {&w, &bad}) {
+      Chunk c(*sw);
+      StreamReader* r;
+      ASSERT_TRUE(c.Open(&r));
+      StringData out;
+      const bool ok = DecodeMessageChunk(r, values.size(), nullptr, &out, with_predicate,
+                                         with_predicate ? &all : nullptr);
+      EXPECT_EQ(ok, sw == &w) << with_predicate;
+      if (ok) {
+        for (size_t i = 0; i < values.size(); ++i) EXPECT_EQ(out.Get(i), values.Get(i));
+      }
+    }
   }
 }
 
@@ -672,10 +715,12 @@ TEST(ColumnCodec, PayloadCorruptionNeverCrashes) {
       flags.rows.push_back(i);
       flags.ints.push_back(i % 2);
     }
+    // Hex ids of one length and of several, so that the hex stream is damaged too.
     messages.Append("GET " + std::string(path.strings.Get(i)) + " status " +
                     std::to_string(status.ints[i]) + " in " +
                     std::to_string(static_cast<uint64_t>(latency.doubles[i])) + "ms id 0" +
-                    std::to_string(i % 50));
+                    std::to_string(i % 50) + " span 7" + Hex(rng, 14) + "a" +
+                    (i % 4 == 0 ? " session 9" + Hex(rng, 8 + rng() % 9) + "c" : ""));
   }
   std::vector<int64_t> times;
   for (uint32_t i = 0; i < n; ++i) times.push_back(1'000'000 * (i * 3 + rng() % 3));

@@ -471,6 +471,35 @@ TEST_F(SegmentTest, BadChunkEntriesFailOnlyTheirBlock) {
   }
 }
 
+// A block that claims more chunks than its entries' bytes can hold is refused at open, before
+// anything is allocated for them.
+TEST_F(SegmentTest, ChunkCountBoundedByEntryBytes) {
+  RecordBatch b = SortedRandom(13, 600);
+  SegmentWriterOptions opt;
+  opt.block_rows = 300;
+  const std::string bytes = EncodeSegment(b, opt);
+  const EntryRanges at = FindEntries(bytes);
+  ASSERT_EQ(at.blocks.size(), 2u);
+  // The block's chunk count is the one-byte varint just before its entries' length.
+  std::string footer = bytes.substr(at.footer_offset, bytes.size() - 32 - at.footer_offset);
+  const size_t count_at = at.blocks[1][0] - 1 - at.footer_offset;
+  ASSERT_LT(static_cast<uint8_t>(footer[count_at]), 0x80);
+  // Fewer than the footer's bytes (a count beyond those is refused anyway), more than the
+  // entries' bytes can hold.
+  std::string huge;
+  PutVarint64(&huge, footer.size() / 2);
+  ASSERT_GT(footer.size() / 2, (at.blocks[1][2] - at.blocks[1][1]) / 11);
+  footer.replace(count_at, 1, huge);
+  const std::string bad = WithFooter(bytes, at.footer_offset, footer, kSegmentFormatVersion);
+  const std::string path = dir_ / "count.lode";
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bad.data(), bad.size());
+  auto r = SegmentReader::Open(Env::Default(), path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(absl::IsDataLoss(r.status())) << r.status();
+  EXPECT_NE(r.status().message().find("block 1: bad chunk count"), absl::string_view::npos)
+      << r.status();
+}
+
 TEST_F(SegmentTest, OlderVersionIsRejectedClearly) {
   RecordBatch b = SortedRandom(9, 50);
   std::string bytes = EncodeSegment(b, {});
