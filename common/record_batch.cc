@@ -189,10 +189,10 @@ std::vector<uint32_t> RecordBatch::TimeOrder() const {
 }
 
 size_t RecordBatch::ByteSize() const {
-  size_t n = times_.size() * 8 + messages_.byte_size() + messages_.size() * 8;
+  size_t n = times_.size() * 8 + messages_.MemoryBytes();
   for (const Column& c : columns_) {
     n += c.name.size() + c.rows.size() * 4 + c.ints.size() * 8 + c.doubles.size() * 8 +
-         c.strings.byte_size() + c.strings.size() * 8;
+         c.strings.MemoryBytes();
   }
   return n;
 }

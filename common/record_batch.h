@@ -124,6 +124,12 @@ class StringData {
     if (coded_) codes_.reserve(n);
   }
   size_t byte_size() const { return bytes_.size(); }
+  // Memory the values take: their bytes, ends and codes, and in dictionary form the
+  // dictionary's (a query's memory budget counts it).
+  size_t MemoryBytes() const {
+    return bytes_.size() + ends_.size() * 8 + codes_.size() * 4 +
+           (dict_ != nullptr ? dict_->MemoryBytes() : 0);
+  }
   const std::string& bytes() const { return bytes_; }
   const std::vector<uint64_t>& ends() const { return ends_; }
 

@@ -130,6 +130,9 @@ TEST(StringDataCodes, CodesDictionaryFormAndRefusals) {
   d.PopBack();
   d.PopBack();
   EXPECT_EQ(d.Get(2), "GET /a");
+  // The memory a query's budget counts includes the dictionary's.
+  EXPECT_EQ(d.MemoryBytes(), d.byte_size() + d.size() * (8 + 4) + dict->MemoryBytes());
+  EXPECT_EQ(dict->MemoryBytes(), 12u + 2 * 8);
   d.Clear();
   EXPECT_FALSE(d.dictionary_form());
   EXPECT_FALSE(d.has_codes());
