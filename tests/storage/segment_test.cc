@@ -58,6 +58,10 @@ class SegmentTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
+void WriteBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), bytes.size());
+}
+
 RecordBatch SortedRandom(uint32_t seed, size_t n) {
   RecordBatch b =
       lode::testing::RandomBatch(seed, n, 1'700'000'000 * kNanosPerSecond, 3600 * kNanosPerSecond);
@@ -120,7 +124,7 @@ TEST_F(SegmentTest, BitFlipsAreDetectedOrHarmless) {
     std::string bad = bytes;
     size_t pos = trial < 64 ? bad.size() - 1 - trial : rng() % bad.size();  // trailer + random
     bad[pos] = static_cast<char>(bad[pos] ^ (1 << (rng() % 8)));
-    std::ofstream(path, std::ios::binary | std::ios::trunc).write(bad.data(), bad.size());
+    WriteBytes(path, bad);
     auto rows = ReadAll(path);
     if (rows.ok()) {
       EXPECT_EQ(*rows, want) << "undetected corruption at byte " << pos;
@@ -238,7 +242,7 @@ TEST_F(SegmentTest, AppLogsBitFlipsAreDetectedOrHarmless) {
     std::string bad = bytes;
     const size_t pos = rng() % bad.size();
     bad[pos] = static_cast<char>(bad[pos] ^ (1 << (rng() % 8)));
-    std::ofstream(path, std::ios::binary | std::ios::trunc).write(bad.data(), bad.size());
+    WriteBytes(path, bad);
     auto rows = ReadAll(path);
     if (rows.ok()) {
       EXPECT_EQ(*rows, want) << "undetected corruption at byte " << pos;
@@ -382,14 +386,21 @@ std::string WithFooter(const std::string& bytes, size_t footer_offset, std::stri
   return out;
 }
 
+// `b` encoded in blocks of `block_rows`, and where its blocks' chunk entries lie.
+std::string EncodedWithEntries(const RecordBatch& b, uint32_t block_rows, EntryRanges* at) {
+  SegmentWriterOptions opt;
+  opt.block_rows = block_rows;
+  std::string bytes = EncodeSegment(b, opt);
+  *at = FindEntries(bytes);
+  return bytes;
+}
+
 // Version 4 footers (no entries_len: the reader walks the entries to find each block's end)
 // read the same rows and chunk entries as version 5.
 TEST_F(SegmentTest, VersionFourFootersAreStillRead) {
   RecordBatch b = AppLogs(11, 2500);
-  SegmentWriterOptions opt;
-  opt.block_rows = 600;
-  const std::string v5 = EncodeSegment(b, opt);
-  const EntryRanges at = FindEntries(v5);
+  EntryRanges at;
+  const std::string v5 = EncodedWithEntries(b, 600, &at);
   ASSERT_EQ(at.blocks.size(), 5u);
   std::string footer;
   size_t from = at.footer_offset;
@@ -400,8 +411,8 @@ TEST_F(SegmentTest, VersionFourFootersAreStillRead) {
   footer.append(v5, from, v5.size() - 32 - from);
   const std::string v4 = WithFooter(v5, at.footer_offset, footer, 4);
   const std::string p5 = dir_ / "v5.lode", p4 = dir_ / "v4.lode";
-  std::ofstream(p5, std::ios::binary | std::ios::trunc).write(v5.data(), v5.size());
-  std::ofstream(p4, std::ios::binary | std::ios::trunc).write(v4.data(), v4.size());
+  WriteBytes(p5, v5);
+  WriteBytes(p4, v4);
   auto rows = ReadAll(p4);
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_EQ(*rows, lode::testing::AllRows(b));
@@ -426,11 +437,8 @@ TEST_F(SegmentTest, VersionFourFootersAreStillRead) {
 // CRC matches, as only a faulty writer makes) fail that block with an error naming it, and the
 // other blocks still read.
 TEST_F(SegmentTest, BadChunkEntriesFailOnlyTheirBlock) {
-  RecordBatch b = SortedRandom(12, 900);
-  SegmentWriterOptions opt;
-  opt.block_rows = 300;
-  const std::string bytes = EncodeSegment(b, opt);
-  const EntryRanges at = FindEntries(bytes);
+  EntryRanges at;
+  const std::string bytes = EncodedWithEntries(SortedRandom(12, 900), 300, &at);
   ASSERT_EQ(at.blocks.size(), 3u);
   const std::string path = dir_ / "entries.lode";
   // The first chunk of block 1 claims to be the message column (1) instead of time (0); then
@@ -453,7 +461,7 @@ TEST_F(SegmentTest, BadChunkEntriesFailOnlyTheirBlock) {
       footer.insert(begin + len, 1, '\0');
     }
     const std::string bad = WithFooter(bytes, at.footer_offset, footer, kSegmentFormatVersion);
-    std::ofstream(path, std::ios::binary | std::ios::trunc).write(bad.data(), bad.size());
+    WriteBytes(path, bad);
     auto r = SegmentReader::Open(Env::Default(), path);
     ASSERT_TRUE(r.ok()) << r.status();
     RecordBatch got;
@@ -474,11 +482,8 @@ TEST_F(SegmentTest, BadChunkEntriesFailOnlyTheirBlock) {
 // A block that claims more chunks than its entries' bytes can hold is refused at open, before
 // anything is allocated for them.
 TEST_F(SegmentTest, ChunkCountBoundedByEntryBytes) {
-  RecordBatch b = SortedRandom(13, 600);
-  SegmentWriterOptions opt;
-  opt.block_rows = 300;
-  const std::string bytes = EncodeSegment(b, opt);
-  const EntryRanges at = FindEntries(bytes);
+  EntryRanges at;
+  const std::string bytes = EncodedWithEntries(SortedRandom(13, 600), 300, &at);
   ASSERT_EQ(at.blocks.size(), 2u);
   // The block's chunk count is the one-byte varint just before its entries' length.
   std::string footer = bytes.substr(at.footer_offset, bytes.size() - 32 - at.footer_offset);
@@ -492,7 +497,7 @@ TEST_F(SegmentTest, ChunkCountBoundedByEntryBytes) {
   footer.replace(count_at, 1, huge);
   const std::string bad = WithFooter(bytes, at.footer_offset, footer, kSegmentFormatVersion);
   const std::string path = dir_ / "count.lode";
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bad.data(), bad.size());
+  WriteBytes(path, bad);
   auto r = SegmentReader::Open(Env::Default(), path);
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(absl::IsDataLoss(r.status())) << r.status();
@@ -506,7 +511,7 @@ TEST_F(SegmentTest, OlderVersionIsRejectedClearly) {
   const uint32_t old_version = 2;
   std::memcpy(bytes.data() + bytes.size() - 16, &old_version, 4);
   const std::string path = dir_ / "v2.lode";
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), bytes.size());
+  WriteBytes(path, bytes);
   auto r = SegmentReader::Open(Env::Default(), path);
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(absl::IsDataLoss(r.status())) << r.status();
