@@ -198,7 +198,6 @@ std::unique_ptr<Planner::Compiled::PNode> Planner::Compiled::Lower(const Node& n
 namespace {
 
 using PNode = Planner::Compiled::PNode;  // NOLINT: used by the evaluator below
-const std::vector<storage::ChunkMeta> kNoChunks;
 
 }  // namespace
 
@@ -509,14 +508,14 @@ class PlanEval {
     return out;
   }
 
-  // The column ids of numeric (int or double) chunks of field `name`, per block.
-  template <typename Fn>
-  void ForNumericChunks(const std::string& name, Fn fn) {
+  // Calls fn(block, chunk) for each chunk of field `name` with a type `want` accepts, in the
+  // blocks of the window.
+  template <typename Want, typename Fn>
+  void ForChunks(const std::string& name, Want want, Fn fn) {
     auto it = by_name_.find(name);
     if (it == by_name_.end()) return;
     for (uint32_t i : it->second) {
-      const FieldType t = meta_.fields[i].type;
-      if (t != FieldType::kInt64 && t != FieldType::kDouble) continue;
+      if (!want(meta_.fields[i].type)) continue;
       const uint32_t col = storage::kFirstFieldColumnId + i;
       for (size_t b = 0; b < nb_; ++b) {
         if (!in_window_[b]) continue;
@@ -534,6 +533,11 @@ class PlanEval {
         }
       }
     }
+  }
+  template <typename Fn>
+  void ForNumericChunks(const std::string& name, Fn fn) {
+    ForChunks(
+        name, [](FieldType t) { return t == FieldType::kInt64 || t == FieldType::kDouble; }, fn);
   }
 
   // May a chunk with this range hold a value in [lo, hi]?
@@ -630,19 +634,10 @@ class PlanEval {
         if (Overlaps(chunk, n.number, true, n.number, true)) c[b] = -1;
       });
     }
-    if (n.boolean && it != by_name_.end()) {
-      for (uint32_t i : it->second) {
-        if (meta_.fields[i].type != FieldType::kBool) continue;
-        const uint32_t col = storage::kFirstFieldColumnId + i;
-        for (size_t b = 0; b < nb_; ++b) {
-          if (!in_window_[b]) continue;
-          auto chunks = src_.Chunks(b);
-          if (!chunks.ok()) c[b] = -1;  // read, and the read reports the corruption
-          for (const storage::ChunkMeta& chunk : chunks.ok() ? **chunks : kNoChunks) {
-            if (chunk.column_id == col) c[b] = -1;
-          }
-        }
-      }
+    if (n.boolean) {
+      ForChunks(
+          n.field, [](FieldType t) { return t == FieldType::kBool; },
+          [&](size_t b, const storage::ChunkMeta&) { c[b] = -1; });
     }
     return c;
   }

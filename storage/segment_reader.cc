@@ -91,9 +91,10 @@ absl::Status SegmentReader::ParseFooter() {
   entries_.resize(nblocks);
   uint64_t total_rows = 0;
   // Only the block headers are read here; each block's chunk entries are passed over (version 5
-  // gives their length; older versions are walked) and parsed and checked when the block is
-  // first used (Chunks()), so that opening a segment for a query that reads a few blocks costs
-  // little.
+  // gives their length) and parsed and checked when the block is first used (Chunks()), so that
+  // opening a segment for a query that reads a few blocks costs little. Older versions give no
+  // length: their entries are parsed here, into the same cache.
+  lazy_ = std::make_unique<LazyChunks[]>(nblocks);
   for (size_t b = 0; b < nblocks; ++b) {
     BlockMeta& bm = meta_.blocks[b];
     uint64_t rows, nchunks;
@@ -116,23 +117,12 @@ absl::Status SegmentReader::ParseFooter() {
       entries_[b] = {entries, static_cast<uint32_t>(nchunks)};
       continue;
     }
-    const size_t at = footer.size() - d.remaining();
-    for (size_t k = 0; k < nchunks; ++k) {
-      // column id, offset, stored and raw length, values; CRC; range kind and range; refs.
-      std::string_view skipped;
-      uint8_t range;
-      uint64_t nrefs;
-      if (!d.SkipVarints(5) || !d.GetBytes(4, &skipped) || !d.GetByte(&range) ||
-          range > ChunkMeta::kDoubleRange ||
-          !(range == ChunkMeta::kIntRange      ? d.SkipVarints(2)
-            : range == ChunkMeta::kDoubleRange ? d.GetBytes(16, &skipped)
-                                               : true) ||
-          !d.GetVarint64(&nrefs) || nrefs > nchunks || !d.SkipVarints(nrefs)) {
-        return CorruptBlock(path_, b, "truncated chunk entry");
-      }
+    if (nchunks > d.remaining() / kMinChunkEntryBytes) {
+      return CorruptBlock(path_, b, "bad chunk count");
     }
-    entries_[b] = {footer.substr(at, footer.size() - d.remaining() - at),
-                   static_cast<uint32_t>(nchunks)};
+    LazyChunks& lazy = lazy_[b];
+    std::call_once(lazy.once, [&] { lazy.status = ParseEntries(b, &d, nchunks, &lazy.chunks); });
+    RETURN_IF_ERROR(lazy.status);
   }
   if (version >= 4) {
     if (!d.GetVarint64(&meta_.index_offset) || !d.GetVarint64(&meta_.index_len) ||
@@ -144,7 +134,6 @@ absl::Status SegmentReader::ParseFooter() {
   }
   if (!d.done()) return Corrupt(path_, "trailing bytes in footer");
   if (total_rows != meta_.num_records) return Corrupt(path_, "record count mismatch");
-  lazy_ = std::make_unique<LazyChunks[]>(nblocks);
   if (meta_.index_len > 0) {
     // An index that does not open leaves the segment readable: queries scan it instead.
     std::string_view bytes;
@@ -166,19 +155,24 @@ absl::StatusOr<const std::vector<ChunkMeta>*> SegmentReader::Chunks(size_t b) co
   if (b >= meta_.blocks.size()) return absl::OutOfRangeError("block index");
   LazyChunks& lazy = lazy_[b];
   std::call_once(lazy.once, [&] {
+    const auto [entries, nchunks] = entries_[b];
+    Decoder d(entries);
     std::vector<ChunkMeta> chunks;
-    lazy.status = ParseChunks(b, &chunks);
+    lazy.status = ParseEntries(b, &d, nchunks, &chunks);
+    if (lazy.status.ok() && !d.done()) {
+      lazy.status = CorruptBlock(path_, b, "trailing bytes in chunk entries");
+    }
     if (lazy.status.ok()) lazy.chunks = std::move(chunks);  // nothing kept from a failed parse
   });
   if (!lazy.status.ok()) return lazy.status;
   return &lazy.chunks;
 }
 
-absl::Status SegmentReader::ParseChunks(size_t b, std::vector<ChunkMeta>* chunks) const {
+absl::Status SegmentReader::ParseEntries(size_t b, Decoder* entries, size_t nchunks,
+                                         std::vector<ChunkMeta>* chunks) const {
   const uint64_t rows = meta_.blocks[b].num_rows;
   const uint64_t max_column = kFirstFieldColumnId + meta_.fields.size();
-  const auto [entries, nchunks] = entries_[b];
-  Decoder d(entries);
+  Decoder& d = *entries;
   chunks->resize(nchunks);
   for (size_t k = 0; k < nchunks; ++k) {
     ChunkMeta& c = (*chunks)[k];
@@ -233,7 +227,6 @@ absl::Status SegmentReader::ParseChunks(size_t b, std::vector<ChunkMeta>* chunks
     c.column_id = static_cast<uint32_t>(col);
     c.num_values = static_cast<uint32_t>(nv);
   }
-  if (!d.done()) return CorruptBlock(path_, b, "trailing bytes in chunk entries");
   // Field chunks: one per column at most; references point to referenceless chunks of the
   // block.
   std::vector<int32_t> chunk_of(max_column, -1);

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 
+#include "common/coding.h"
 #include "common/record_batch.h"
 #include "index/segment_index.h"
 #include "storage/env.h"
@@ -67,7 +68,9 @@ class SegmentReader {
   SegmentReader(std::string path, std::unique_ptr<RandomAccessFile> file)
       : path_(std::move(path)), file_(std::move(file)) {}
   absl::Status ParseFooter();
-  absl::Status ParseChunks(size_t block, std::vector<ChunkMeta>* chunks) const;
+  // Parses and checks the `nchunks` chunk entries of `block` from `entries`.
+  absl::Status ParseEntries(size_t block, Decoder* entries, size_t nchunks,
+                            std::vector<ChunkMeta>* chunks) const;
   // Storage for one chunk while it is decoded: the file bytes and its streams (decompressed
   // as the decoder takes them).
   struct ChunkBuffers {
@@ -85,7 +88,7 @@ class SegmentReader {
   std::unique_ptr<RandomAccessFile> file_;
   SegmentMeta meta_;
   // The footer (in the mapped file, or in footer_scratch_ when the file is not mapped), where
-  // it starts in the file, and each block's chunk entries in it and how many there are.
+  // it starts in the file, and (version 5) each block's chunk entries in it and how many.
   std::string footer_scratch_;
   uint64_t footer_offset_ = 0;
   std::vector<std::pair<std::string_view, uint32_t>> entries_;

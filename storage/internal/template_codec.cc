@@ -401,8 +401,8 @@ size_t NextPlaceholder(std::string_view tp, size_t i, bool hex) {
 }
 
 // Appends to `sk` the skeleton of template `tp` (its text with each number and hex id written
-// "0") and to `kinds` its AppendVarKinds(), and returns its number of variables, or -1 when
-// `tp` is malformed.
+// "0") and to `kinds` (when not null) its AppendVarKinds(), and returns its number of
+// variables, or -1 when `tp` is malformed.
 int64_t Skeleton(std::string_view tp, bool hex, std::string* sk, std::vector<uint8_t>* kinds) {
   int64_t numbers = 0;
   size_t i = 0;
@@ -415,7 +415,7 @@ int64_t Skeleton(std::string_view tp, bool hex, std::string* sk, std::vector<uin
     if (c == kVarPlain || c == kVarPadded || c == kVarHex) {
       if (c == kVarPadded && next++ >= tp.size()) return -1;
       sk->push_back('0');
-      kinds->push_back(c == kVarHex);
+      if (kinds != nullptr) kinds->push_back(c == kVarHex);
       ++numbers;
     } else {  // kEscape
       if (next >= tp.size()) return -1;
@@ -426,18 +426,16 @@ int64_t Skeleton(std::string_view tp, bool hex, std::string* sk, std::vector<uin
   return numbers;
 }
 
-// The skeletons of the k templates of `dict`, in order, with (when `numbers` is not null) the
-// number of variables of each and their kinds appended to `kinds` (AppendVarKinds()).
+// The skeletons of the k templates of `dict`, in order, with (when not null) the number of
+// variables of each in `numbers` and their kinds appended to `kinds` (AppendVarKinds()).
 std::shared_ptr<StringData> Skeletons(const StringData& dict, bool hex,
                                       std::vector<size_t>* numbers, std::vector<uint8_t>* kinds) {
   auto out = std::make_shared<StringData>();
   out->Reserve(dict.size(), dict.byte_size());
   std::string sk;
-  std::vector<uint8_t> unused;
   for (size_t t = 0; t < dict.size(); ++t) {
     sk.clear();
-    unused.clear();
-    const int64_t nv = Skeleton(dict.Get(t), hex, &sk, numbers != nullptr ? kinds : &unused);
+    const int64_t nv = Skeleton(dict.Get(t), hex, &sk, kinds);
     if (nv < 0) return nullptr;
     if (numbers != nullptr) (*numbers)[t] = static_cast<size_t>(nv);
     out->Append(sk);
@@ -554,8 +552,7 @@ bool DecodeTemplates(StreamReader* r, size_t n, bool hex, const uint32_t* rows, 
       uint64_t* dst = expand[t] ? vars.data() + base[t] + j * count[t] : nullptr;
       if (static_cast<SlotKind>(kind) == SlotKind::kHex) {
         HexSlot& h = hex_slots.emplace_back();
-        if (!hex || !m->GetVarint64(&h.digits) || !m->GetVarint64(&h.bytes) ||
-            h.digits > kMaxHexVar) {
+        if (!m->GetVarint64(&h.digits) || !m->GetVarint64(&h.bytes) || h.digits > kMaxHexVar) {
           return false;
         }
         h.dst = dst;

@@ -34,8 +34,11 @@ class ReaderSource final : public storage::BlockSource {
   const std::string& name() const override { return r_->path(); }
   const storage::SegmentMeta& meta() const override { return r_->meta(); }
   absl::StatusOr<const std::vector<storage::ChunkMeta>*> Chunks(size_t i) const override {
+    if (i == bad_block_) return absl::DataLossError("bad chunk entries");
     return r_->Chunks(i);
   }
+  // Makes Chunks(i) fail as on corrupt chunk entries.
+  void set_bad_block(size_t i) { bad_block_ = i; }
   absl::Status ReadBlock(size_t i, RecordBatch* out) const override {
     return r_->ReadBlock(i, out);
   }
@@ -48,6 +51,7 @@ class ReaderSource final : public storage::BlockSource {
 
  private:
   std::unique_ptr<storage::SegmentReader> r_;
+  size_t bad_block_ = SIZE_MAX;
 };
 
 RecordBatch MakeBatch() {
@@ -288,6 +292,20 @@ TEST_F(PlannerTest, CaseInsensitiveRegexBeyondAscii) {
 }
 
 // Every query of a small random grammar: the per-block invariants hold.
+// A block whose chunk entries do not parse is read (and the read reports them): ranges it cannot
+// show never rule it out.
+TEST_F(PlannerTest, BlocksWithBadChunkEntriesAreRead) {
+  source_->set_bad_block(2);
+  for (const char* text : {"code:>=100000", "lat:[100 TO 200]"}) {
+    absl::StatusOr<Query> q = ParseQuery(text);
+    ASSERT_TRUE(q.ok()) << q.status();
+    const BlockPlan plan = Planner(*q->filter).Plan(*source_, INT64_MIN, INT64_MAX);
+    for (size_t b = 0; b < source_->num_blocks(); ++b) {
+      EXPECT_EQ(plan.state[b], b == 2 ? BlockPlan::kRead : BlockPlan::kSkip) << text << " " << b;
+    }
+  }
+}
+
 TEST_F(PlannerTest, RandomQueries) {
   std::mt19937_64 rng(11);
   static const char* kLeaves[] = {
