@@ -233,6 +233,11 @@ void HttpServer::Shutdown() {
   m.ioc.stop();
   for (std::thread& t : m.io_threads) t.join();
   m.io_threads.clear();
+  // The close posted above may not have run before the stop (handlers left in a stopped
+  // io_context never run), so close here too: with no I/O thread left this is safe, and nothing
+  // listens once Shutdown returns.
+  boost::system::error_code ec;
+  m.acceptor.close(ec);
   // Handlers still running finish here; what they post to the stopped io_context is destroyed
   // with it.
   if (m.workers) m.workers->join();
