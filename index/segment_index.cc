@@ -11,8 +11,15 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "index/internal/bloom.h"
+#include "index/internal/chunk_groups.h"
 
 namespace lode::index {
+namespace {
+
+// A dictionary chunk decompresses to at most this much.
+constexpr uint32_t kMaxChunkRaw = uint32_t{64} << 20;
+
+}  // namespace
 
 bool DecodePosting(std::string_view bytes, uint32_t num_blocks, std::vector<PostingEntry>* out) {
   out->clear();
@@ -59,15 +66,16 @@ absl::StatusOr<std::unique_ptr<SegmentIndex>> SegmentIndex::Open(std::string_vie
   if (data.size() < kIndexHeaderSize) return ix->Corrupt("shorter than its header");
   const char* h = data.data() + data.size() - kIndexHeaderSize;
   if (std::memcmp(h, kIndexMagic, 4) != 0) return ix->Corrupt("bad magic");
-  if (DecodeFixed32(h + 4) != kIndexFormatVersion) {
-    return ix->Corrupt(StrCat("unknown version ", DecodeFixed32(h + 4)));
+  const uint32_t version = DecodeFixed32(h + 4);
+  if (version < 1 || version > kIndexFormatVersion) {
+    return ix->Corrupt(StrCat("unknown version ", version));
   }
   ix->num_keys_ = DecodeFixed64(h + 8);
   ix->num_chunks_ = DecodeFixed32(h + 16);
   ix->num_blocks_ = DecodeFixed32(h + 20);
   const uint64_t dict_len = DecodeFixed64(h + 24);
   const uint64_t first_keys_len = DecodeFixed64(h + 32);
-  const uint64_t fields_len = DecodeFixed32(h + 40);
+  const uint64_t meta_len = DecodeFixed32(h + 40);
   const uint64_t bloom_len = DecodeFixed64(h + 44);
   ix->bloom_crc_ = DecodeFixed32(h + 52);
   const uint32_t crc = DecodeFixed32(h + 56);
@@ -78,7 +86,7 @@ absl::StatusOr<std::unique_ptr<SegmentIndex>> SegmentIndex::Open(std::string_vie
   const uint64_t body = data.size() - kIndexHeaderSize;
   // Each part must fit in what is left; checked one at a time so that nothing overflows.
   uint64_t left = body;
-  for (uint64_t part : {dict_len, tables, first_keys_len, fields_len, bloom_len}) {
+  for (uint64_t part : {dict_len, tables, first_keys_len, meta_len, bloom_len}) {
     if (part > left) return ix->Corrupt("section lengths do not add up");
     left -= part;
   }
@@ -96,12 +104,14 @@ absl::StatusOr<std::unique_ptr<SegmentIndex>> SegmentIndex::Open(std::string_vie
   ix->chunk_crcs_ = take(4 * n);
   ix->key_offsets_ = take(4 * (n + 1));
   ix->first_keys_ = take(first_keys_len);
-  const std::string_view fields = take(fields_len);
+  const std::string_view meta = take(meta_len);
   const size_t checked_len = p - checked;
   ix->bloom_ = take(bloom_len);
   ix->bloom_offsets_ = take(bloom_offsets_len);
+  // Version 1 covers the chunk tables too, so opening reads them all; version 2 covers the meta
+  // section, which holds a checksum for each group of chunk tables.
   uint32_t c = Crc32c(std::string_view(h, kIndexHeaderSize - 4));
-  c = Crc32cExtend(c, checked, checked_len);
+  c = version == 1 ? Crc32cExtend(c, checked, checked_len) : Crc32cExtend(c, meta.data(), meta_len);
   c = Crc32cExtend(c, ix->bloom_offsets_.data(), ix->bloom_offsets_.size());
   if (c != crc) return ix->Corrupt("header checksum mismatch");
   // Offsets must be non-decreasing and end at their section's end.
@@ -114,27 +124,53 @@ absl::StatusOr<std::unique_ptr<SegmentIndex>> SegmentIndex::Open(std::string_vie
     }
     return prev == end;
   };
-  if (!offsets_ok(ix->chunk_offsets_, n + 1, dict_len, 1) ||
-      !offsets_ok(ix->key_offsets_, n + 1, first_keys_len, 1) ||
-      !offsets_ok(ix->bloom_offsets_, ix->num_blocks_ + 1, bloom_len,
+  if (!offsets_ok(ix->bloom_offsets_, ix->num_blocks_ + 1, bloom_len,
                   internal::kBloomBucketBytes)) {
     return ix->Corrupt("bad offsets");
   }
-  for (uint64_t i = 0; i < n; ++i) {
-    if (At(ix->chunk_raw_, i) > (uint32_t{64} << 20)) return ix->Corrupt("chunk too large");
+  if (version == 1) {
+    if (!offsets_ok(ix->chunk_offsets_, n + 1, dict_len, 1) ||
+        !offsets_ok(ix->key_offsets_, n + 1, first_keys_len, 1)) {
+      return ix->Corrupt("bad offsets");
+    }
+    for (uint64_t i = 0; i < n; ++i) {
+      if (At(ix->chunk_raw_, i) > kMaxChunkRaw) return ix->Corrupt("chunk too large");
+    }
   }
-  Decoder d(fields);
+  RETURN_IF_ERROR(ix->ParseMeta(meta, version));
+  if (version >= 2 &&
+      !offsets_ok(ix->group_key_offsets_, ix->num_groups_ + 1, ix->group_keys_.size(), 1)) {
+    return ix->Corrupt("bad group key offsets");
+  }
+  return ix;
+}
+
+absl::Status SegmentIndex::ParseMeta(std::string_view meta, uint32_t version) {
+  Decoder d(meta);
   uint64_t nfields;
   if (!d.GetVarint64(&nfields) || nfields == 0 || nfields > 65536) {
-    return ix->Corrupt("bad field table");
+    return Corrupt("bad field table");
   }
   for (uint64_t i = 0; i < nfields; ++i) {
     std::string_view name;
-    if (!d.GetLengthPrefixed(&name)) return ix->Corrupt("bad field table");
-    ix->text_fields_.emplace_back(name);
+    if (!d.GetLengthPrefixed(&name)) return Corrupt("bad field table");
+    text_fields_.emplace_back(name);
   }
-  if (!d.done()) return ix->Corrupt("bad field table");
-  return ix;
+  if (version == 1) return d.done() ? absl::OkStatus() : Corrupt("bad field table");
+  uint64_t per;
+  if (!d.GetVarint64(&per) || per == 0 || per > UINT32_MAX) return Corrupt("bad group size");
+  group_chunks_ = static_cast<uint32_t>(per);
+  num_groups_ = static_cast<uint32_t>((uint64_t{num_chunks_} + per - 1) / per);
+  std::string_view crcs, key_offsets;
+  if (!d.GetBytes(4ull * num_groups_, &crcs) ||
+      !d.GetBytes(4ull * (num_groups_ + 1), &key_offsets)) {
+    return Corrupt("bad group table");
+  }
+  group_crcs_ = crcs;
+  group_key_offsets_ = key_offsets;
+  group_keys_ = meta.substr(meta.size() - d.remaining());
+  group_state_ = std::make_unique<std::atomic<uint8_t>[]>(num_groups_);
+  return absl::OkStatus();
 }
 
 int SegmentIndex::FieldNumber(std::string_view name) const {
@@ -153,22 +189,78 @@ std::string_view SegmentIndex::FirstKey(size_t chunk) const {
   return first_keys_.substr(b, At(key_offsets_, chunk + 1) - b);
 }
 
-size_t SegmentIndex::ChunkFor(std::string_view key) const {
-  size_t lo = 0, hi = num_chunks_;
-  while (hi - lo > 1) {
-    const size_t mid = (lo + hi) / 2;
-    if (FirstKey(mid) <= key) {
-      lo = mid;
-    } else {
-      hi = mid;
+std::string_view SegmentIndex::GroupKey(size_t group) const {
+  const uint32_t b = At(group_key_offsets_, group);
+  return group_keys_.substr(b, At(group_key_offsets_, group + 1) - b);
+}
+
+absl::StatusOr<size_t> SegmentIndex::ChunkFor(std::string_view key) const {
+  // The last index in [lo, hi) whose key is <= key, or lo when none is.
+  auto last_at_most = [&key](size_t lo, size_t hi, auto key_of) {
+    while (hi - lo > 1) {
+      const size_t mid = (lo + hi) / 2;
+      if (key_of(mid) <= key) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
     }
+    return lo;
+  };
+  size_t lo = 0, hi = num_chunks_;
+  if (group_chunks_ != 0) {
+    const size_t g = last_at_most(0, num_groups_, [this](size_t i) { return GroupKey(i); });
+    if (!GroupOk(g)) return Corrupt(StrCat("the tables of chunk group ", g, " are corrupt"));
+    lo = g * group_chunks_;
+    hi = std::min<size_t>(lo + group_chunks_, num_chunks_);
   }
-  return lo;
+  return last_at_most(lo, hi, [this](size_t i) { return FirstKey(i); });
+}
+
+bool SegmentIndex::GroupOk(size_t g) const {
+  if (group_chunks_ == 0) return true;  // version 1: checked at open
+  std::atomic<uint8_t>& state = group_state_[g];
+  uint8_t s = state.load(std::memory_order_acquire);
+  if (s == 0) {
+    s = CheckGroup(g) ? 1 : 2;
+    state.store(s, std::memory_order_release);
+  }
+  return s == 1;
+}
+
+bool SegmentIndex::CheckGroup(size_t g) const {
+  const size_t first = g * size_t{group_chunks_};
+  const size_t count = std::min<size_t>(group_chunks_, num_chunks_ - first);
+  const internal::ChunkTables tables{chunk_offsets_, chunk_raw_, chunk_crcs_, key_offsets_,
+                                     first_keys_};
+  const std::optional<uint32_t> crc = internal::ChunkGroupCrc(tables, first, count);
+  if (!crc || *crc != At(group_crcs_, g)) return false;
+  // What open checks for version 1, for this group's slice: offsets in order and in bounds
+  // (the last group's end at its section's end), decompressed sizes bounded; and its first key
+  // is the one the group was picked by.
+  const bool last = first + count == num_chunks_;
+  auto in_order = [&](std::string_view table, uint64_t section_len) {
+    uint32_t prev = At(table, first);
+    for (size_t i = first + 1; i <= first + count; ++i) {
+      const uint32_t o = At(table, i);
+      if (o < prev) return false;
+      prev = o;
+    }
+    return prev <= section_len && (!last || prev == section_len);
+  };
+  if (!in_order(chunk_offsets_, dict_.size()) || !in_order(key_offsets_, first_keys_.size())) {
+    return false;
+  }
+  for (size_t i = first; i < first + count; ++i) {
+    if (At(chunk_raw_, i) > kMaxChunkRaw) return false;
+  }
+  return FirstKey(first) == GroupKey(g);
 }
 
 bool SegmentIndex::DecodeChunk(
     size_t c, absl::FunctionRef<bool(std::string_view key, std::string_view posting)> fn,
     bool* stopped) const {
+  if (group_chunks_ != 0 && !GroupOk(c / group_chunks_)) return false;
   const uint32_t b = At(chunk_offsets_, c);
   const std::string_view stored = dict_.substr(b, At(chunk_offsets_, c + 1) - b);
   if (Crc32c(stored) != At(chunk_crcs_, c)) return false;
@@ -207,7 +299,7 @@ absl::StatusOr<std::optional<std::vector<PostingEntry>>> SegmentIndex::Find(
     std::string_view key) const {
   std::optional<std::vector<PostingEntry>> result;
   if (num_chunks_ == 0) return result;
-  const size_t c = ChunkFor(key);
+  ASSIGN_OR_RETURN(const size_t c, ChunkFor(key));
   bool stopped = false;
   bool bad_posting = false;
   const bool ok = DecodeChunk(
@@ -231,7 +323,8 @@ absl::Status SegmentIndex::ScanPrefix(
   if (num_chunks_ == 0) return absl::OkStatus();
   std::vector<PostingEntry> entries;
   bool bad_posting = false;
-  for (size_t c = ChunkFor(prefix); c < num_chunks_; ++c) {
+  ASSIGN_OR_RETURN(const size_t start, ChunkFor(prefix));
+  for (size_t c = start; c < num_chunks_; ++c) {
     bool stopped = false;
     const bool ok = DecodeChunk(
         c,

@@ -3,10 +3,11 @@
 // Bloom filter per block over the segment's tail tokens (tokens found in a single block, such
 // as trace ids, which would otherwise fill the dictionary with one-block postings).
 //
-// Reading works in place on the bytes (a memory-mapped file): Open() checks the header and the
-// chunk offsets; a lookup binary-searches the first keys of the dictionary chunks and decodes
-// one zstd-compressed chunk of up to kChunkKeys keys, verifying its checksum. Nothing else is
-// loaded.
+// Reading works in place on the bytes (a memory-mapped file): Open() checks the header, the
+// field table and the first key of every group of kGroupChunks chunks; a lookup picks a group by
+// those keys, checks that group's slice of the chunk tables (once), binary-searches the first
+// keys of its chunks and decodes one zstd-compressed chunk of up to kChunkKeys keys, verifying
+// its checksum. Nothing else is loaded.
 //
 // Immutable after Open(); thread-safe.
 #pragma once
@@ -25,14 +26,26 @@
 namespace lode::index {
 
 inline constexpr char kIndexMagic[4] = {'L', 'I', 'D', 'X'};
-inline constexpr uint32_t kIndexFormatVersion = 1;
+// Version 2 checks the chunk tables a group of chunks at a time, when a lookup first uses the
+// group, instead of all of them at open; version 1 is still read.
+inline constexpr uint32_t kIndexFormatVersion = 2;
 // A dictionary chunk holds up to this many keys, or a little over kChunkBytes of them.
 inline constexpr size_t kChunkKeys = 128;
 inline constexpr size_t kChunkBytes = 4096;
+// Chunks per group (version 2): a lookup checks the tables of one group, ~3 KiB.
+inline constexpr uint32_t kGroupChunks = 64;
 // At the end of the index: magic(4) version(4) num_keys(8) num_chunks(4) num_blocks(4)
-// dict_len(8) first_keys_len(8) fields_len(4) bloom_len(8) bloom_crc(4) crc(4); crc covers the
-// header before it and everything between the dictionary chunks and the block filters.
+// dict_len(8) first_keys_len(8) meta_len(4) bloom_len(8) bloom_crc(4) crc(4). Version 2: crc
+// covers the header before it, the meta section (field and group tables) and the filter
+// offsets; version 1: the header, everything between the dictionary chunks and the filters
+// (its meta section is the field table alone), and the filter offsets.
 inline constexpr size_t kIndexHeaderSize = 60;
+
+// How an index section is written; tests write old versions and small groups.
+struct IndexWriteOptions {
+  uint32_t version = kIndexFormatVersion;  // 1 or 2
+  uint32_t group_chunks = kGroupChunks;    // version 2, >= 1
+};
 
 struct PostingEntry {
   uint32_t block = 0;
@@ -80,11 +93,16 @@ class SegmentIndex {
 
  private:
   SegmentIndex() = default;
+  absl::Status ParseMeta(std::string_view meta, uint32_t version);
   std::string_view FirstKey(size_t chunk) const;
-  // The last chunk whose first key is <= key (0 when none).
-  size_t ChunkFor(std::string_view key) const;
+  std::string_view GroupKey(size_t group) const;
+  // The last chunk whose first key is <= key (0 when none), after checking its group.
+  absl::StatusOr<size_t> ChunkFor(std::string_view key) const;
+  // True when the tables of chunk group `g` are sound (checked once, on first use).
+  bool GroupOk(size_t g) const;
+  bool CheckGroup(size_t g) const;
   // Decompresses chunk `c` and calls fn(key, posting bytes) until it returns false (then
-  // *stopped is set). False when the chunk is corrupt.
+  // *stopped is set). False when the chunk or its group's tables are corrupt.
   bool DecodeChunk(size_t c,
                    absl::FunctionRef<bool(std::string_view key, std::string_view posting)> fn,
                    bool* stopped) const;
@@ -101,12 +119,20 @@ class SegmentIndex {
   std::string_view first_keys_;
   std::string_view bloom_;
   std::string_view bloom_offsets_;  // fixed32 x (num_blocks + 1)
+  // Version 2: each group of group_chunks_ chunks has a CRC over its slices of the five tables
+  // above and a copy of its first key, so that a lookup picks and checks one group.
+  std::string_view group_crcs_;         // fixed32 x num_groups
+  std::string_view group_key_offsets_;  // fixed32 x (num_groups + 1), into group_keys_
+  std::string_view group_keys_;
   std::vector<std::string> text_fields_;
   uint32_t bloom_crc_ = 0;
   uint64_t num_keys_ = 0;
   uint32_t num_chunks_ = 0;
   uint32_t num_blocks_ = 0;
-  mutable std::atomic<int> bloom_state_{0};  // 0 unchecked, 1 good, 2 corrupt
+  uint32_t group_chunks_ = 0;  // 0 in version 1: every table was checked at open
+  uint32_t num_groups_ = 0;
+  mutable std::unique_ptr<std::atomic<uint8_t>[]> group_state_;  // 0 unchecked, 1 good, 2 bad
+  mutable std::atomic<int> bloom_state_{0};                      // 0 unchecked, 1 good, 2 corrupt
 };
 
 }  // namespace lode::index

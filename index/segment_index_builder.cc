@@ -346,7 +346,7 @@ void SegmentIndexBuilder::FinishValues(Entries* entries) {
   });
 }
 
-bool SegmentIndexBuilder::Finish(std::string* out) {
+bool SegmentIndexBuilder::Finish(std::string* out, const IndexWriteOptions& options) {
   // Field numbers are two bytes in the keys.
   if (field_names_.size() > 65536) return false;
   Entries entries;
@@ -409,7 +409,7 @@ bool SegmentIndexBuilder::Finish(std::string* out) {
       internal::BloomInsert(h, filters[b].data(), filters[b].size());
     }
   }
-  internal::WriteIndexSection(sorted, field_names_, filters, out);
+  internal::WriteIndexSection(sorted, field_names_, filters, out, options);
   return true;
 }
 

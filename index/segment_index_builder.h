@@ -34,7 +34,7 @@ class SegmentIndexBuilder {
 
   // Appends the index section to `out`. False (nothing appended) when the segment cannot be
   // indexed: more than 65536 string fields.
-  bool Finish(std::string* out);
+  bool Finish(std::string* out, const IndexWriteOptions& options = {});
 
  private:
   // Owns the bytes of the terms the tables hold (string_view keys point into it).

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "index/segment_index.h"
+
 namespace lode::index::internal {
 
 // `entries`: (key, encoded posting), sorted by key, keys unique. `field_names`: the text
@@ -14,18 +16,21 @@ namespace lode::index::internal {
 template <typename Filter>
 void WriteIndexSection(const std::vector<std::pair<std::string, std::string>>& entries,
                        const std::vector<std::string>& field_names,
-                       const std::vector<Filter>& filters, std::string* out);
+                       const std::vector<Filter>& filters, std::string* out,
+                       const IndexWriteOptions& options = {});
 
 void WriteIndexSectionViews(const std::vector<std::pair<std::string, std::string>>& entries,
                             const std::vector<std::string>& field_names,
-                            const std::vector<std::string_view>& filters, std::string* out);
+                            const std::vector<std::string_view>& filters, std::string* out,
+                            const IndexWriteOptions& options = {});
 
 template <typename Filter>
 void WriteIndexSection(const std::vector<std::pair<std::string, std::string>>& entries,
                        const std::vector<std::string>& field_names,
-                       const std::vector<Filter>& filters, std::string* out) {
+                       const std::vector<Filter>& filters, std::string* out,
+                       const IndexWriteOptions& options) {
   std::vector<std::string_view> views(filters.begin(), filters.end());
-  WriteIndexSectionViews(entries, field_names, views, out);
+  WriteIndexSectionViews(entries, field_names, views, out, options);
 }
 
 }  // namespace lode::index::internal

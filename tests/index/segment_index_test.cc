@@ -57,13 +57,14 @@ RecordBatch MakeBatch() {
   return b;
 }
 
-std::string BuildIndex(const RecordBatch& batch, uint32_t block_rows) {
+std::string BuildIndex(const RecordBatch& batch, uint32_t block_rows,
+                       const IndexWriteOptions& options = {}) {
   SegmentIndexBuilder builder(batch);
   for (uint32_t lo = 0; lo < batch.num_rows(); lo += block_rows) {
     builder.AddBlock(lo, std::min<uint32_t>(lo + block_rows, batch.num_rows()));
   }
   std::string out;
-  EXPECT_TRUE(builder.Finish(&out));
+  EXPECT_TRUE(builder.Finish(&out, options));
   return out;
 }
 
@@ -329,8 +330,36 @@ void ExerciseLookups(const SegmentIndex& ix) {
   }
 }
 
-class SegmentIndexCorruptionTest : public SegmentIndexTest {
+// Every index version that is read, and version 2 with groups of one and two chunks as well as
+// the default (the test index has a few chunks: one group).
+struct Layout {
+  const char* name;
+  IndexWriteOptions options;
+};
+const Layout kLayouts[] = {{"v1", {1, kGroupChunks}},
+                           {"v2", {2, kGroupChunks}},
+                           {"v2_group1", {2, 1}},
+                           {"v2_group2", {2, 2}}};
+
+class SegmentIndexCorruptionTest : public ::testing::TestWithParam<Layout> {
  protected:
+  void SetUp() override {
+    bytes_ = BuildIndex(MakeBatch(), kBlockRows, GetParam().options);
+    auto ix = SegmentIndex::Open(bytes_, kBlocks);
+    ASSERT_TRUE(ix.ok()) << ix.status();
+    // The same answers as the default layout.
+    const std::string plain = BuildIndex(MakeBatch(), kBlockRows);
+    auto want = SegmentIndex::Open(plain, kBlocks);
+    ASSERT_TRUE(want.ok());
+    for (const std::string& k : {TokenKey("common", 0), TokenKey("pair", 0), TokenKey("key123", 0),
+                                 TokenKey("key599", 0), PresenceKey("level"), std::string("zzz")}) {
+      EXPECT_EQ(Posting(**ix, k), Posting(**want, k)) << k;
+    }
+    size_t keys = 0;
+    ASSERT_TRUE((*ix)->ScanPrefix("", [&](auto, const auto&) { return ++keys, true; }).ok());
+    EXPECT_EQ(keys, (*ix)->num_keys());
+  }
+
   // Byte offsets to damage: about 1500 spread over the index (an odd stride, so every offset
   // within a word is hit somewhere), plus every byte of the header.
   std::vector<size_t> Positions() const {
@@ -340,9 +369,11 @@ class SegmentIndexCorruptionTest : public SegmentIndexTest {
     for (size_t i = bytes_.size() - kIndexHeaderSize; i < bytes_.size(); ++i) out.push_back(i);
     return out;
   }
+
+  std::string bytes_;
 };
 
-TEST_F(SegmentIndexCorruptionTest, FlippedBytes) {
+TEST_P(SegmentIndexCorruptionTest, FlippedBytes) {
   size_t rejected = 0, opened = 0;
   for (size_t i : Positions()) {
     for (unsigned char mask : {0x01, 0x80}) {
@@ -359,12 +390,126 @@ TEST_F(SegmentIndexCorruptionTest, FlippedBytes) {
       if (HasFailure()) return;
     }
   }
-  // The header and tables are checksummed: flips there are rejected at Open.
+  // The header and meta section are checksummed (and in version 1 the chunk tables): flips there
+  // are rejected at Open.
   EXPECT_GT(rejected, 0u);
-  EXPECT_GT(opened, 0u);  // flips in chunks and filters are found on lookup
+  EXPECT_GT(opened, 0u);  // flips in chunks, filters and (version 2) chunk tables: on lookup
 }
 
-TEST_F(SegmentIndexCorruptionTest, Truncated) {
+// Version 2 opens without reading the chunk tables; damage there fails the lookups that use the
+// damaged group only, and every other group still answers.
+TEST(SegmentIndexGroupTest, DamagedGroupFailsOnlyItsLookups) {
+  const std::string good = BuildIndex(MakeBatch(), kBlockRows, {2, 1});
+  const size_t h = good.size() - kIndexHeaderSize;
+  const uint32_t num_chunks = DecodeFixed32(good.data() + h + 16);
+  const uint64_t dict_len = DecodeFixed64(good.data() + h + 24);
+  ASSERT_GE(num_chunks, 4u);
+  auto clean = SegmentIndex::Open(good, kBlocks);
+  ASSERT_TRUE(clean.ok());
+  // The first key of every chunk, from a scan of the undamaged index.
+  std::vector<std::string> firsts;
+  for (uint32_t c = 0; c < num_chunks; ++c) {
+    const size_t ko = dict_len + 12 * num_chunks + 4;  // first_key_offsets
+    const uint32_t b = DecodeFixed32(good.data() + ko + 4 * c);
+    const uint32_t e = DecodeFixed32(good.data() + ko + 4 * (c + 1));
+    firsts.push_back(good.substr(ko + 4 * (num_chunks + 1) + b, e - b));
+  }
+  for (uint32_t damaged = 0; damaged < num_chunks; ++damaged) {
+    std::string bad = good;
+    const size_t raw_at = dict_len + 4 * (num_chunks + 1) + 4 * damaged;  // chunk_raw[damaged]
+    bad[raw_at] = static_cast<char>(bad[raw_at] ^ 1);
+    auto ix = SegmentIndex::Open(bad, kBlocks);
+    ASSERT_TRUE(ix.ok()) << "opening reads no chunk table: " << ix.status();
+    for (uint32_t c = 0; c < num_chunks; ++c) {
+      auto got = (*ix)->Find(firsts[c]);
+      if (c == damaged) {
+        EXPECT_TRUE(absl::IsDataLoss(got.status())) << c << " " << got.status();
+      } else {
+        ASSERT_TRUE(got.ok()) << "chunk " << c << " with chunk " << damaged << " damaged";
+        ASSERT_TRUE(got->has_value()) << firsts[c];
+        EXPECT_EQ(Posting(**ix, firsts[c]), Posting(**clean, firsts[c]));
+      }
+    }
+  }
+}
+
+// A group is picked by the copy of its first key in the meta section; a copy that differs from
+// the group's tables (behind a valid checksum: a writer bug) makes the group's lookups fail. Here
+// the copy is smaller than the real key, so the keys between the two pick the wrong group; they
+// must fail, not be missed. (A larger copy would send keys to the group before, whose check
+// passes: checksums guard against damage, not against every writer bug.)
+TEST(SegmentIndexGroupTest, GroupKeyMustMatchItsTables) {
+  std::string bad = BuildIndex(MakeBatch(), kBlockRows, {2, 1});
+  const size_t h = bad.size() - kIndexHeaderSize;
+  const uint64_t meta_len = DecodeFixed32(bad.data() + h + 40);
+  const uint64_t bloom_len = DecodeFixed64(bad.data() + h + 44);
+  const size_t bloom_at = h - 4 * (kBlocks + 1) - bloom_len;
+  const size_t meta_at = bloom_at - meta_len;
+  // The meta section ends with the last group's key, which is the last chunk's first key.
+  const uint32_t num_chunks = DecodeFixed32(bad.data() + h + 16);
+  const uint64_t dict_len = DecodeFixed64(bad.data() + h + 24);
+  const size_t ko = dict_len + 12 * num_chunks + 4;
+  const uint32_t kb = DecodeFixed32(bad.data() + ko + 4 * (num_chunks - 1));
+  const uint32_t ke = DecodeFixed32(bad.data() + ko + 4 * num_chunks);
+  const std::string real = bad.substr(ko + 4 * (num_chunks + 1) + kb, ke - kb);
+  ASSERT_EQ(bad.substr(meta_at + meta_len - real.size(), real.size()), real);
+  size_t at = real.find_last_not_of('\0');
+  ASSERT_NE(at, std::string::npos);
+  char& byte = bad[meta_at + meta_len - real.size() + at];
+  byte = static_cast<char>(byte & (byte - 1));  // its lowest set bit cleared: a smaller key
+  const std::string smaller = bad.substr(meta_at + meta_len - real.size(), real.size());
+  ASSERT_LT(smaller, real);
+  uint32_t crc = Crc32c(std::string_view(bad.data() + h, kIndexHeaderSize - 4));
+  crc = Crc32cExtend(crc, bad.data() + meta_at, meta_len);
+  crc = Crc32cExtend(crc, bad.data() + bloom_at + bloom_len, 4 * (kBlocks + 1));
+  std::string enc;
+  PutFixed32(&enc, crc);
+  bad.replace(h + 56, 4, enc);
+  auto ix = SegmentIndex::Open(bad, kBlocks);
+  ASSERT_TRUE(ix.ok()) << ix.status();
+  for (const std::string& key : {real, smaller}) {
+    auto got = (*ix)->Find(key);
+    EXPECT_TRUE(absl::IsDataLoss(got.status())) << got.status();
+  }
+}
+
+// A first key damaged upwards would send lookups of the keys below it to the chunk before,
+// which does not hold them: a silent miss, unless the group's checksum is checked.
+TEST(SegmentIndexGroupTest, DamagedFirstKeyIsNotASilentMiss) {
+  for (const uint32_t per : {1u, kGroupChunks}) {
+    const std::string good = BuildIndex(MakeBatch(), kBlockRows, {2, per});
+    const size_t h = good.size() - kIndexHeaderSize;
+    const uint32_t num_chunks = DecodeFixed32(good.data() + h + 16);
+    const uint64_t dict_len = DecodeFixed64(good.data() + h + 24);
+    const size_t ko = dict_len + 12 * num_chunks + 4;
+    const size_t keys = ko + 4 * (num_chunks + 1);
+    for (uint32_t c = 1; c < num_chunks; ++c) {
+      const uint32_t kb = DecodeFixed32(good.data() + ko + 4 * c);
+      const uint32_t ke = DecodeFixed32(good.data() + ko + 4 * (c + 1));
+      const std::string key = good.substr(keys + kb, ke - kb);
+      std::string bad = good;
+      bad[keys + kb] = '\x7f';  // above every key's first byte ('p', 't', 'v', 'x')
+      auto ix = SegmentIndex::Open(bad, kBlocks);
+      ASSERT_TRUE(ix.ok()) << ix.status();
+      auto got = (*ix)->Find(key);
+      EXPECT_TRUE(absl::IsDataLoss(got.status()))
+          << "chunk " << c << " of " << num_chunks << ", groups of " << per << ": " << got.status();
+    }
+  }
+}
+
+// Version 1 checks every chunk table at open.
+TEST(SegmentIndexGroupTest, Version1ChecksTheTablesAtOpen) {
+  std::string bad = BuildIndex(MakeBatch(), kBlockRows, {1, kGroupChunks});
+  const size_t h = bad.size() - kIndexHeaderSize;
+  ASSERT_EQ(DecodeFixed32(bad.data() + h + 4), 1u);
+  const uint64_t dict_len = DecodeFixed64(bad.data() + h + 24);
+  bad[dict_len + 4] = static_cast<char>(bad[dict_len + 4] ^ 1);  // chunk_offsets[1]
+  auto ix = SegmentIndex::Open(bad, kBlocks);
+  EXPECT_TRUE(absl::IsDataLoss(ix.status())) << ix.status();
+}
+
+TEST_P(SegmentIndexCorruptionTest, Truncated) {
   for (size_t n = 0; n < bytes_.size(); ++n) {
     auto ix = SegmentIndex::Open(std::string_view(bytes_).substr(0, n), kBlocks);
     if (ix.ok()) {
@@ -384,39 +529,73 @@ TEST_F(SegmentIndexCorruptionTest, Truncated) {
 
 // Damage that the checksums do not see (a writer bug, or a checksum collision): bytes changed
 // and the checksums recomputed to match. The structural checks and the decoders must hold.
-TEST_F(SegmentIndexCorruptionTest, DamageBehindValidChecksums) {
+TEST_P(SegmentIndexCorruptionTest, DamageBehindValidChecksums) {
   const size_t h = bytes_.size() - kIndexHeaderSize;
+  const uint32_t version = DecodeFixed32(bytes_.data() + h + 4);
   const uint32_t num_chunks = DecodeFixed32(bytes_.data() + h + 16);
   const uint64_t dict_len = DecodeFixed64(bytes_.data() + h + 24);
   const uint64_t first_keys_len = DecodeFixed64(bytes_.data() + h + 32);
-  const uint64_t fields_len = DecodeFixed32(bytes_.data() + h + 40);
+  const uint64_t meta_len = DecodeFixed32(bytes_.data() + h + 40);
   const uint64_t bloom_len = DecodeFixed64(bytes_.data() + h + 44);
+  const size_t n = num_chunks;
   const size_t tables = dict_len;
-  const size_t crcs = tables + 4 * (num_chunks + 1) + 4 * num_chunks;
-  const size_t checked_end = tables + 4 * (num_chunks + 1) + 8 * num_chunks + 4 * (num_chunks + 1) +
-                             first_keys_len + fields_len;
-  const size_t bloom_at = checked_end;
+  const size_t crcs = tables + 4 * (n + 1) + 4 * n;
+  const size_t key_offsets = tables + 4 * (n + 1) + 8 * n;
+  const size_t first_keys = key_offsets + 4 * (n + 1);
+  const size_t meta_at = first_keys + first_keys_len;
+  const size_t bloom_at = meta_at + meta_len;
   ASSERT_EQ(bloom_at + bloom_len + 4 * (kBlocks + 1), h);
-  // Recomputes the chunk checksums, the filter checksum and the header checksum.
-  auto fix = [&](std::string* s) {
-    for (uint32_t c = 0; c < num_chunks; ++c) {
-      const uint32_t b = DecodeFixed32(s->data() + tables + 4 * c);
-      const uint32_t e = DecodeFixed32(s->data() + tables + 4 * (c + 1));
-      if (b > e || e > dict_len) continue;
-      const uint32_t crc = Crc32c(std::string_view(s->data() + b, e - b));
-      std::string enc;
-      PutFixed32(&enc, crc);
-      s->replace(crcs + 4 * c, 4, enc);
-    }
+  // Version 2: where the group checksums are, from the undamaged meta section.
+  uint64_t per = 0;
+  size_t group_crcs = 0;
+  if (version >= 2) {
+    Decoder d(std::string_view(bytes_.data() + meta_at, meta_len));
+    uint64_t nfields;
+    std::string_view name;
+    ASSERT_TRUE(d.GetVarint64(&nfields));
+    for (uint64_t f = 0; f < nfields; ++f) ASSERT_TRUE(d.GetLengthPrefixed(&name));
+    ASSERT_TRUE(d.GetVarint64(&per) && per > 0);
+    group_crcs = meta_at + meta_len - d.remaining();
+  }
+  auto put32 = [](std::string* s, size_t at, uint32_t v) {
     std::string enc;
-    PutFixed32(&enc, Crc32c(std::string_view(s->data() + bloom_at, bloom_len)));
-    s->replace(h + 52, 4, enc);
+    PutFixed32(&enc, v);
+    s->replace(at, 4, enc);
+  };
+  // Recomputes the chunk checksums, the group checksums (version 2: over each group's slices of
+  // the four tables and of the first keys), the filter checksum and the header checksum.
+  auto fix = [&](std::string* s) {
+    auto at = [&](size_t pos) { return DecodeFixed32(s->data() + pos); };
+    for (uint32_t c = 0; c < n; ++c) {
+      const uint32_t b = at(tables + 4 * c);
+      const uint32_t e = at(tables + 4 * (c + 1));
+      if (b > e || e > dict_len) continue;
+      put32(s, crcs + 4 * c, Crc32c(std::string_view(s->data() + b, e - b)));
+    }
+    if (version >= 2) {
+      for (size_t g = 0, first = 0; first < n; ++g, first += per) {
+        const size_t count = std::min<size_t>(per, n - first);
+        const uint32_t kb = at(key_offsets + 4 * first);
+        const uint32_t ke = at(key_offsets + 4 * (first + count));
+        if (kb > ke || ke > first_keys_len) continue;
+        uint32_t crc = Crc32c(std::string_view(s->data() + tables + 4 * first, 4 * (count + 1)));
+        for (size_t table : {tables + 4 * (n + 1), crcs}) {
+          crc = Crc32cExtend(crc, s->data() + table + 4 * first, 4 * count);
+        }
+        crc = Crc32cExtend(crc, s->data() + key_offsets + 4 * first, 4 * (count + 1));
+        crc = Crc32cExtend(crc, s->data() + first_keys + kb, ke - kb);
+        put32(s, group_crcs + 4 * g, crc);
+      }
+    }
+    put32(s, h + 52, Crc32c(std::string_view(s->data() + bloom_at, bloom_len)));
     uint32_t crc = Crc32c(std::string_view(s->data() + h, kIndexHeaderSize - 4));
-    crc = Crc32cExtend(crc, s->data() + tables, checked_end - tables);
+    if (version >= 2) {
+      crc = Crc32cExtend(crc, s->data() + meta_at, meta_len);
+    } else {
+      crc = Crc32cExtend(crc, s->data() + tables, bloom_at - tables);
+    }
     crc = Crc32cExtend(crc, s->data() + bloom_at + bloom_len, 4 * (kBlocks + 1));
-    enc.clear();
-    PutFixed32(&enc, crc);
-    s->replace(h + 56, 4, enc);
+    put32(s, h + 56, crc);
   };
   {
     std::string same = bytes_;
@@ -443,6 +622,9 @@ TEST_F(SegmentIndexCorruptionTest, DamageBehindValidChecksums) {
   }
   EXPECT_GT(opened, 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Layouts, SegmentIndexCorruptionTest, ::testing::ValuesIn(kLayouts),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace lode::index

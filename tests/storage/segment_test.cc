@@ -134,7 +134,9 @@ TEST_F(SegmentTest, BitFlipsAreDetectedOrHarmless) {
           << rows.status();
     }
   }
-  EXPECT_GT(detected, 350);
+  // Flips in the index's chunk tables are left to lookups (a group's tables are checked when a
+  // lookup first uses it); reading every row does not look at them.
+  EXPECT_GT(detected, 340);
 }
 
 // Rows like real application logs, so that every encoding and every kind of reference between
