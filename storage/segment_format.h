@@ -12,10 +12,12 @@
 namespace lode::storage {
 
 inline constexpr char kSegmentMagic[8] = {'L', 'O', 'D', 'E', 'S', 'E', 'G', '1'};
-inline constexpr uint32_t kSegmentFormatVersion = 5;
+inline constexpr uint32_t kSegmentFormatVersion = 6;
 // Version 3 files (no index) are still read.
 inline constexpr uint32_t kOldestSegmentFormatVersion = 3;
-// footer_offset(8) footer_len(4) footer_crc(4) version(4) reserved(4) magic(8)
+// footer_offset(8) footer_len(4) footer_crc(4) version(4) head_len(4) magic(8); footer_crc
+// covers the footer's first head_len bytes (version 6; before, head_len is 0 and the CRC covers
+// the whole footer).
 inline constexpr size_t kSegmentTrailerSize = 32;
 inline constexpr size_t kSegmentHeaderSize = 8;  // the magic again, at offset 0
 

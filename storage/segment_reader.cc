@@ -62,16 +62,22 @@ absl::Status SegmentReader::ParseFooter() {
       footer_offset + footer_len != size - kSegmentTrailerSize) {
     return Corrupt(path_, "footer offset/length out of bounds");
   }
+  // Version 6 checks the footer's head (the block headers) here and each block's chunk entries,
+  // which follow the head, when the block is first used; older versions check the whole footer.
+  const uint32_t head_len = version >= 6 ? DecodeFixed32(trailer.data() + 20) : footer_len;
+  if (head_len > footer_len) return Corrupt(path_, "footer head longer than the footer");
   std::string_view footer;
   RETURN_IF_ERROR(file_->Read(footer_offset, footer_len, &footer_scratch_, &footer));
-  if (Crc32c(footer) != footer_crc) return Corrupt(path_, "footer checksum mismatch");
+  const std::string_view head = footer.substr(0, head_len);
+  std::string_view entries_area = footer.substr(head_len);
+  if (Crc32c(head) != footer_crc) return Corrupt(path_, "footer checksum mismatch");
   footer_offset_ = footer_offset;
 
-  Decoder d(footer);
+  Decoder d(head);
   uint64_t nfields, nblocks;
   if (!d.GetVarint64(&meta_.num_records) || !d.GetVarsint64(&meta_.min_time) ||
       !d.GetVarsint64(&meta_.max_time) || !d.GetVarint64(&meta_.raw_bytes) ||
-      !d.GetVarint64(&nfields) || nfields > footer.size()) {
+      !d.GetVarint64(&nfields) || nfields > head.size()) {
     return Corrupt(path_, "truncated footer header");
   }
   meta_.fields.resize(nfields);
@@ -84,23 +90,24 @@ absl::Status SegmentReader::ParseFooter() {
     f.name = std::string(name);
     f.type = static_cast<FieldType>(type);
   }
-  if (!d.GetVarint64(&nblocks) || nblocks > footer.size()) {
+  if (!d.GetVarint64(&nblocks) || nblocks > head.size()) {
     return Corrupt(path_, "bad block count");
   }
   meta_.blocks.resize(nblocks);
   entries_.resize(nblocks);
   uint64_t total_rows = 0;
   // Only the block headers are read here; each block's chunk entries are passed over (version 5
-  // gives their length) and parsed and checked when the block is first used (Chunks()), so that
-  // opening a segment for a query that reads a few blocks costs little. Older versions give no
-  // length: their entries are parsed here, into the same cache.
+  // gives their length; version 6 puts them after the headers, with their CRC) and checked and
+  // parsed when the block is first used (Chunks()), so that opening a segment for a query that
+  // reads a few blocks costs little. Older versions give no length: their entries are parsed
+  // here, into the same cache.
   lazy_ = std::make_unique<LazyChunks[]>(nblocks);
   for (size_t b = 0; b < nblocks; ++b) {
     BlockMeta& bm = meta_.blocks[b];
     uint64_t rows, nchunks;
     if (!d.GetVarint64(&rows) || rows == 0 || rows > kMaxBlockRows ||
         !d.GetVarsint64(&bm.min_time) || !d.GetVarsint64(&bm.max_time) ||
-        !d.GetVarint64(&nchunks) || nchunks > footer.size() || nchunks < 2) {
+        !d.GetVarint64(&nchunks) || nchunks > head.size() || nchunks < 2) {
       return CorruptBlock(path_, b, "bad block header in footer");
     }
     bm.num_rows = static_cast<uint32_t>(rows);
@@ -108,13 +115,22 @@ absl::Status SegmentReader::ParseFooter() {
     if (version >= 5) {  // the entries' length comes first
       uint64_t len;
       std::string_view entries;
-      if (!d.GetVarint64(&len) || !d.GetBytes(len, &entries)) {
+      BlockEntries& e = entries_[b];
+      if (version >= 6) {  // the entries follow the head, in block order; their CRC is here
+        if (!d.GetVarint64(&len) || !d.GetFixed32(&e.crc) || len > entries_area.size()) {
+          return CorruptBlock(path_, b, "truncated chunk entries");
+        }
+        entries = entries_area.substr(0, len);
+        entries_area.remove_prefix(len);
+        e.checksummed = true;
+      } else if (!d.GetVarint64(&len) || !d.GetBytes(len, &entries)) {
         return CorruptBlock(path_, b, "truncated chunk entries");
       }
       // Each entry takes at least kMinChunkEntryBytes: the count cannot make the parse
       // allocate more than the entries are worth.
       if (nchunks > len / kMinChunkEntryBytes) return CorruptBlock(path_, b, "bad chunk count");
-      entries_[b] = {entries, static_cast<uint32_t>(nchunks)};
+      e.bytes = entries;
+      e.num_chunks = static_cast<uint32_t>(nchunks);
       continue;
     }
     if (nchunks > d.remaining() / kMinChunkEntryBytes) {
@@ -132,7 +148,7 @@ absl::Status SegmentReader::ParseFooter() {
       return Corrupt(path_, "bad index location");
     }
   }
-  if (!d.done()) return Corrupt(path_, "trailing bytes in footer");
+  if (!d.done() || !entries_area.empty()) return Corrupt(path_, "trailing bytes in footer");
   if (total_rows != meta_.num_records) return Corrupt(path_, "record count mismatch");
   if (meta_.index_len > 0) {
     // An index that does not open leaves the segment readable: queries scan it instead.
@@ -155,10 +171,14 @@ absl::StatusOr<const std::vector<ChunkMeta>*> SegmentReader::Chunks(size_t b) co
   if (b >= meta_.blocks.size()) return absl::OutOfRangeError("block index");
   LazyChunks& lazy = lazy_[b];
   std::call_once(lazy.once, [&] {
-    const auto [entries, nchunks] = entries_[b];
-    Decoder d(entries);
+    const BlockEntries& e = entries_[b];
+    if (e.checksummed && Crc32c(e.bytes) != e.crc) {
+      lazy.status = CorruptBlock(path_, b, "chunk entries checksum mismatch");
+      return;
+    }
+    Decoder d(e.bytes);
     std::vector<ChunkMeta> chunks;
-    lazy.status = ParseEntries(b, &d, nchunks, &chunks);
+    lazy.status = ParseEntries(b, &d, e.num_chunks, &chunks);
     if (lazy.status.ok() && !d.done()) {
       lazy.status = CorruptBlock(path_, b, "trailing bytes in chunk entries");
     }

@@ -25,7 +25,8 @@ namespace lode::storage {
 
 class SegmentReader {
  public:
-  // Opens `path`, verifies the trailer magic, version and footer checksum, and parses the footer.
+  // Opens `path`, verifies the trailer magic, version and footer checksum, and parses the
+  // footer's block headers.
   static absl::StatusOr<std::unique_ptr<SegmentReader>> Open(Env* env, const std::string& path);
 
   const std::string& path() const { return path_; }
@@ -33,7 +34,8 @@ class SegmentReader {
   // entries (`chunks` is empty): Chunks() gives those.
   const SegmentMeta& meta() const { return meta_; }
   // The chunk entries of block `i` (time, message, then the block's fields), read from the
-  // footer and checked when first asked for. DataLoss when they are corrupt.
+  // footer and checked (their CRC, in format 6) when first asked for. DataLoss when they are
+  // corrupt.
   absl::StatusOr<const std::vector<ChunkMeta>*> Chunks(size_t i) const;
   uint64_t file_size() const { return file_->Size(); }
   size_t num_blocks() const { return meta_.blocks.size(); }
@@ -88,10 +90,17 @@ class SegmentReader {
   std::unique_ptr<RandomAccessFile> file_;
   SegmentMeta meta_;
   // The footer (in the mapped file, or in footer_scratch_ when the file is not mapped), where
-  // it starts in the file, and (version 5) each block's chunk entries in it and how many.
+  // it starts in the file, and (version 5 on) each block's chunk entries in it, how many, and
+  // (version 6) their CRC, checked before they are parsed.
   std::string footer_scratch_;
   uint64_t footer_offset_ = 0;
-  std::vector<std::pair<std::string_view, uint32_t>> entries_;
+  struct BlockEntries {
+    std::string_view bytes;
+    uint32_t num_chunks = 0;
+    uint32_t crc = 0;
+    bool checksummed = false;
+  };
+  std::vector<BlockEntries> entries_;
   // Each block's parsed chunk entries, made on first use (from several threads at once).
   struct LazyChunks {
     std::once_flag once;

@@ -163,13 +163,14 @@ class Builder {
       footer.push_back(static_cast<char>(f.type));
     }
     PutVarint64(&footer, meta_.blocks.size());
-    std::string entries;
+    // The block headers, each with its chunk entries' length and CRC; the entries follow the
+    // headers, so that opening a segment reads and checks the headers alone (version 6).
+    std::string entries, all_entries;
     for (const BlockMeta& bm : meta_.blocks) {
       PutVarint64(&footer, bm.num_rows);
       PutVarsint64(&footer, bm.min_time);
       PutVarsint64(&footer, bm.max_time);
       PutVarint64(&footer, bm.chunks.size());
-      // The entries go after their length, so that a reader can pass over them (version 5).
       entries.clear();
       for (const ChunkMeta& c : bm.chunks) {
         PutVarint64(&entries, c.column_id);
@@ -193,17 +194,20 @@ class Builder {
         for (uint32_t r : c.refs) PutVarint64(&entries, r);
       }
       PutVarint64(&footer, entries.size());
-      footer.append(entries);
+      PutFixed32(&footer, Crc32c(entries));
+      all_entries.append(entries);
     }
     PutVarint64(&footer, meta_.index_offset);
     PutVarint64(&footer, meta_.index_len);
+    const size_t head_len = footer.size();
     const uint64_t footer_offset = out_.size();
     out_.append(footer);
+    out_.append(all_entries);
     PutFixed64(&out_, footer_offset);
-    PutFixed32(&out_, static_cast<uint32_t>(footer.size()));
+    PutFixed32(&out_, static_cast<uint32_t>(head_len + all_entries.size()));
     PutFixed32(&out_, Crc32c(footer));
     PutFixed32(&out_, kSegmentFormatVersion);
-    PutFixed32(&out_, 0);
+    PutFixed32(&out_, static_cast<uint32_t>(head_len));
     out_.append(kSegmentMagic, sizeof(kSegmentMagic));
     if (meta_out != nullptr) *meta_out = std::move(meta_);
     return std::move(out_);

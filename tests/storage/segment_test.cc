@@ -12,6 +12,7 @@
 
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "common/strings.h"
 #include "common/time_util.h"
 #include "storage/segment_reader.h"
 #include "storage/segment_writer.h"
@@ -338,132 +339,167 @@ TEST_F(SegmentTest, MessageSkeletonsExpandChosenTemplates) {
   EXPECT_GT(skeletons, 100u);
 }
 
-// Where each block's chunk entries lie in an encoded (version 5) segment: for block b, the
-// offset of its entries_len varint, and the entries' [begin, end) byte offsets in the file.
-struct EntryRanges {
+// An encoded segment's footer taken apart, to be put together again in the layout of version 6
+// (what the writer writes), 5 or 4, possibly changed.
+struct FooterParts {
   size_t footer_offset = 0;
-  std::vector<std::array<size_t, 3>> blocks;
+  std::string before_blocks;  // from num_records to num_blocks
+  struct Block {
+    std::string header;  // num_rows, min_time, max_time, num_chunks
+    std::string entries;
+  };
+  std::vector<Block> blocks;
+  std::string after_blocks;  // index_offset, index_len
+
+  // The footer and its trailer, in place of the original ones in `bytes`. Version 6 takes each
+  // block's entries CRC from `crcs` when given (to leave one stale), else computes it.
+  std::string Assemble(const std::string& bytes, uint32_t version,
+                       const std::vector<uint32_t>* crcs = nullptr) const {
+    std::string head = before_blocks, entries;
+    for (size_t b = 0; b < blocks.size(); ++b) {
+      head += blocks[b].header;
+      if (version >= 5) PutVarint64(&head, blocks[b].entries.size());
+      if (version >= 6) {
+        PutFixed32(&head, crcs != nullptr ? (*crcs)[b] : Crc32c(blocks[b].entries));
+        entries += blocks[b].entries;
+      } else {
+        head += blocks[b].entries;
+      }
+    }
+    head += after_blocks;
+    std::string out = bytes.substr(0, footer_offset);
+    out += head;
+    out += entries;
+    PutFixed64(&out, footer_offset);
+    PutFixed32(&out, static_cast<uint32_t>(head.size() + entries.size()));
+    PutFixed32(&out, Crc32c(head));
+    PutFixed32(&out, version);
+    PutFixed32(&out, version >= 6 ? static_cast<uint32_t>(head.size()) : 0);
+    out.append(kSegmentMagic, sizeof(kSegmentMagic));
+    return out;
+  }
 };
 
-EntryRanges FindEntries(const std::string& bytes) {
-  EntryRanges out;
-  uint64_t footer_offset;
-  std::memcpy(&footer_offset, bytes.data() + bytes.size() - 32, 8);
-  out.footer_offset = footer_offset;
-  const std::string_view footer(bytes.data() + footer_offset, bytes.size() - 32 - footer_offset);
-  Decoder d(footer);
+// Takes apart the footer of a segment the writer made (version 6).
+FooterParts SplitFooter(const std::string& bytes) {
+  FooterParts out;
+  const char* trailer = bytes.data() + bytes.size() - 32;
+  out.footer_offset = DecodeFixed64(trailer);
+  const uint32_t footer_len = DecodeFixed32(trailer + 8);
+  const uint32_t head_len = DecodeFixed32(trailer + 20);
+  EXPECT_EQ(DecodeFixed32(trailer + 16), 6u);
+  EXPECT_EQ(Crc32c(std::string_view(bytes.data() + out.footer_offset, head_len)),
+            DecodeFixed32(trailer + 12));
+  const std::string_view head(bytes.data() + out.footer_offset, head_len);
+  std::string_view entries(bytes.data() + out.footer_offset + head_len, footer_len - head_len);
+  Decoder d(head);
+  auto position = [&] { return head.size() - d.remaining(); };
+  auto taken = [&](size_t from) { return std::string(head.substr(from, position() - from)); };
   uint64_t v = 0, nfields = 0, nblocks = 0;
   int64_t sv = 0;
   std::string_view name;
   uint8_t type;
   EXPECT_TRUE(d.GetVarint64(&v) && d.GetVarsint64(&sv) && d.GetVarsint64(&sv) &&
               d.GetVarint64(&v) && d.GetVarint64(&nfields));
-  for (uint64_t f = 0; f < nfields; ++f)
+  for (uint64_t f = 0; f < nfields; ++f) {
     EXPECT_TRUE(d.GetLengthPrefixed(&name) && d.GetByte(&type));
+  }
   EXPECT_TRUE(d.GetVarint64(&nblocks));
+  out.before_blocks = taken(0);
   for (uint64_t b = 0; b < nblocks; ++b) {
+    const size_t from = position();
     EXPECT_TRUE(d.GetVarint64(&v) && d.GetVarsint64(&sv) && d.GetVarsint64(&sv) &&
                 d.GetVarint64(&v));
-    const size_t len_at = footer_offset + footer.size() - d.remaining();
+    FooterParts::Block block{taken(from), ""};
     uint64_t len = 0;
-    std::string_view entries;
-    EXPECT_TRUE(d.GetVarint64(&len) && d.GetBytes(len, &entries));
-    const size_t begin = entries.data() - bytes.data();
-    out.blocks.push_back({len_at, begin, begin + len});
+    uint32_t crc = 0;
+    EXPECT_TRUE(d.GetVarint64(&len) && d.GetFixed32(&crc) && len <= entries.size());
+    block.entries = std::string(entries.substr(0, len));
+    entries.remove_prefix(len);
+    EXPECT_EQ(Crc32c(block.entries), crc);
+    out.blocks.push_back(std::move(block));
   }
+  const size_t from = position();
+  EXPECT_TRUE(d.GetVarint64(&v) && d.GetVarint64(&v) && d.done() && entries.empty());
+  out.after_blocks = taken(from);
   return out;
 }
 
-// Puts `footer` in place of the footer of `bytes`, with a new trailer (CRC, length, version).
-std::string WithFooter(const std::string& bytes, size_t footer_offset, std::string_view footer,
-                       uint32_t version) {
-  std::string out = bytes.substr(0, footer_offset);
-  out.append(footer);
-  PutFixed64(&out, footer_offset);
-  PutFixed32(&out, static_cast<uint32_t>(footer.size()));
-  PutFixed32(&out, Crc32c(footer));
-  PutFixed32(&out, version);
-  PutFixed32(&out, 0);
-  out.append(kSegmentMagic, sizeof(kSegmentMagic));
-  return out;
-}
-
-// `b` encoded in blocks of `block_rows`, and where its blocks' chunk entries lie.
-std::string EncodedWithEntries(const RecordBatch& b, uint32_t block_rows, EntryRanges* at) {
+// `b` encoded in blocks of `block_rows`, and its footer taken apart.
+std::string EncodedWithFooter(const RecordBatch& b, uint32_t block_rows, FooterParts* parts) {
   SegmentWriterOptions opt;
   opt.block_rows = block_rows;
   std::string bytes = EncodeSegment(b, opt);
-  *at = FindEntries(bytes);
+  *parts = SplitFooter(bytes);
   return bytes;
 }
 
-// Version 4 footers (no entries_len: the reader walks the entries to find each block's end)
-// read the same rows and chunk entries as version 5.
-TEST_F(SegmentTest, VersionFourFootersAreStillRead) {
+// Version 4 footers (no entries_len: the reader walks the entries to find each block's end) and
+// version 5 footers (each block's entries after its header, under the footer's CRC) read the same
+// rows and chunk entries as version 6.
+TEST_F(SegmentTest, OlderFootersAreStillRead) {
   RecordBatch b = AppLogs(11, 2500);
-  EntryRanges at;
-  const std::string v5 = EncodedWithEntries(b, 600, &at);
-  ASSERT_EQ(at.blocks.size(), 5u);
-  std::string footer;
-  size_t from = at.footer_offset;
-  for (const auto& [len_at, begin, end] : at.blocks) {
-    footer.append(v5, from, len_at - from);  // up to the entries_len varint, which is dropped
-    from = begin;
-  }
-  footer.append(v5, from, v5.size() - 32 - from);
-  const std::string v4 = WithFooter(v5, at.footer_offset, footer, 4);
-  const std::string p5 = dir_ / "v5.lode", p4 = dir_ / "v4.lode";
-  WriteBytes(p5, v5);
-  WriteBytes(p4, v4);
-  auto rows = ReadAll(p4);
-  ASSERT_TRUE(rows.ok()) << rows.status();
-  EXPECT_EQ(*rows, lode::testing::AllRows(b));
-  auto r5 = SegmentReader::Open(Env::Default(), p5);
-  auto r4 = SegmentReader::Open(Env::Default(), p4);
-  ASSERT_TRUE(r5.ok() && r4.ok());
-  for (size_t k = 0; k < at.blocks.size(); ++k) {
-    auto c5 = (*r5)->Chunks(k);
-    auto c4 = (*r4)->Chunks(k);
-    ASSERT_TRUE(c5.ok() && c4.ok()) << c4.status();
-    ASSERT_EQ((*c5)->size(), (*c4)->size());
-    for (size_t i = 0; i < (*c5)->size(); ++i) {
-      const ChunkMeta& x = (**c5)[i];
-      const ChunkMeta& y = (**c4)[i];
-      EXPECT_EQ(std::tie(x.column_id, x.offset, x.stored_len, x.raw_len, x.crc, x.refs),
-                std::tie(y.column_id, y.offset, y.stored_len, y.raw_len, y.crc, y.refs));
+  FooterParts parts;
+  const std::string v6 = EncodedWithFooter(b, 600, &parts);
+  ASSERT_EQ(parts.blocks.size(), 5u);
+  ASSERT_EQ(parts.Assemble(v6, 6), v6) << "the footer layout assumed here is wrong";
+  const std::string p6 = dir_ / "v6.lode";
+  WriteBytes(p6, v6);
+  auto r6 = SegmentReader::Open(Env::Default(), p6);
+  ASSERT_TRUE(r6.ok()) << r6.status();
+  for (const uint32_t version : {4u, 5u}) {
+    const std::string path = dir_ / StrCat("v", version, ".lode");
+    WriteBytes(path, parts.Assemble(v6, version));
+    auto rows = ReadAll(path);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    EXPECT_EQ(*rows, lode::testing::AllRows(b));
+    auto r = SegmentReader::Open(Env::Default(), path);
+    ASSERT_TRUE(r.ok());
+    for (size_t k = 0; k < parts.blocks.size(); ++k) {
+      auto c6 = (*r6)->Chunks(k);
+      auto c = (*r)->Chunks(k);
+      ASSERT_TRUE(c6.ok() && c.ok()) << c.status();
+      ASSERT_EQ((*c6)->size(), (*c)->size());
+      for (size_t i = 0; i < (*c6)->size(); ++i) {
+        const ChunkMeta& x = (**c6)[i];
+        const ChunkMeta& y = (**c)[i];
+        EXPECT_EQ(std::tie(x.column_id, x.offset, x.stored_len, x.raw_len, x.crc, x.refs),
+                  std::tie(y.column_id, y.offset, y.stored_len, y.raw_len, y.crc, y.refs));
+      }
     }
   }
 }
 
-// A block's chunk entries are checked when the block is first used: bad ones (in a footer whose
-// CRC matches, as only a faulty writer makes) fail that block with an error naming it, and the
-// other blocks still read.
+// A block's chunk entries are checked when the block is first used: damaged ones (their CRC no
+// longer matches) and bad ones behind a matching CRC (as only a faulty writer makes) fail that
+// block with an error naming it, and the other blocks still read.
 TEST_F(SegmentTest, BadChunkEntriesFailOnlyTheirBlock) {
-  EntryRanges at;
-  const std::string bytes = EncodedWithEntries(SortedRandom(12, 900), 300, &at);
-  ASSERT_EQ(at.blocks.size(), 3u);
+  FooterParts parts;
+  const std::string bytes = EncodedWithFooter(SortedRandom(12, 900), 300, &parts);
+  ASSERT_EQ(parts.blocks.size(), 3u);
   const std::string path = dir_ / "entries.lode";
-  // The first chunk of block 1 claims to be the message column (1) instead of time (0); then
-  // block 1's entries with a byte too many.
-  for (int variant = 0; variant < 2; ++variant) {
-    std::string footer = bytes.substr(at.footer_offset, bytes.size() - 32 - at.footer_offset);
-    const size_t begin = at.blocks[1][1] - at.footer_offset;
+  // The first chunk of block 1 claims to be the message column (1) instead of time (0), with
+  // the CRC made to match; then block 1's entries with a byte too many; then a byte of them
+  // changed under the old CRC.
+  for (int variant = 0; variant < 3; ++variant) {
+    FooterParts bad_parts = parts;
+    std::string& entries = bad_parts.blocks[1].entries;
+    std::vector<uint32_t> crcs;
+    for (const auto& block : parts.blocks) crcs.push_back(Crc32c(block.entries));
+    const char* want = nullptr;
     if (variant == 0) {
-      ASSERT_EQ(footer[begin], 0);
-      footer[begin] = 1;
+      ASSERT_EQ(entries[0], 0);
+      entries[0] = 1;
+      want = "first chunk not time";
+    } else if (variant == 1) {
+      entries.push_back('\0');
+      want = "trailing bytes";
     } else {
-      const size_t len_at = at.blocks[1][0] - at.footer_offset;
-      const size_t len = at.blocks[1][2] - at.blocks[1][1];
-      std::string len_bytes;
-      PutVarint64(&len_bytes, len);
-      std::string longer;
-      PutVarint64(&longer, len + 1);
-      ASSERT_EQ(len_bytes.size(), longer.size());
-      footer.replace(len_at, longer.size(), longer);
-      footer.insert(begin + len, 1, '\0');
+      entries[entries.size() / 2] = static_cast<char>(entries[entries.size() / 2] ^ 0x10);
+      want = "chunk entries checksum mismatch";
     }
-    const std::string bad = WithFooter(bytes, at.footer_offset, footer, kSegmentFormatVersion);
-    WriteBytes(path, bad);
+    if (variant < 2) crcs[1] = Crc32c(entries);
+    WriteBytes(path, bad_parts.Assemble(bytes, kSegmentFormatVersion, &crcs));
     auto r = SegmentReader::Open(Env::Default(), path);
     ASSERT_TRUE(r.ok()) << r.status();
     RecordBatch got;
@@ -472,9 +508,7 @@ TEST_F(SegmentTest, BadChunkEntriesFailOnlyTheirBlock) {
     absl::Status s = (*r)->ReadBlock(1, &got);
     EXPECT_TRUE(absl::IsDataLoss(s)) << s;
     EXPECT_NE(s.message().find("block 1:"), absl::string_view::npos) << s;
-    EXPECT_NE(s.message().find(variant == 0 ? "first chunk not time" : "trailing bytes"),
-              absl::string_view::npos)
-        << s;
+    EXPECT_NE(s.message().find(want), absl::string_view::npos) << s;
     EXPECT_TRUE(absl::IsDataLoss((*r)->Chunks(1).status()));
     EXPECT_TRUE((*r)->ReadBlock(2, &got).ok());
     EXPECT_EQ(got.num_rows(), 300u);
@@ -484,22 +518,22 @@ TEST_F(SegmentTest, BadChunkEntriesFailOnlyTheirBlock) {
 // A block that claims more chunks than its entries' bytes can hold is refused at open, before
 // anything is allocated for them.
 TEST_F(SegmentTest, ChunkCountBoundedByEntryBytes) {
-  EntryRanges at;
-  const std::string bytes = EncodedWithEntries(SortedRandom(13, 600), 300, &at);
-  ASSERT_EQ(at.blocks.size(), 2u);
-  // The block's chunk count is the one-byte varint just before its entries' length.
-  std::string footer = bytes.substr(at.footer_offset, bytes.size() - 32 - at.footer_offset);
-  const size_t count_at = at.blocks[1][0] - 1 - at.footer_offset;
-  ASSERT_LT(static_cast<uint8_t>(footer[count_at]), 0x80);
-  // Fewer than the footer's bytes (a count beyond those is refused anyway), more than the
+  FooterParts parts;
+  const std::string bytes = EncodedWithFooter(SortedRandom(13, 600), 300, &parts);
+  ASSERT_EQ(parts.blocks.size(), 2u);
+  // The block's chunk count is the header's last varint (one byte).
+  std::string& header = parts.blocks[1].header;
+  ASSERT_LT(static_cast<uint8_t>(header.back()), 0x80);
+  // Fewer than the footer head's bytes (a count beyond those is refused anyway), more than the
   // entries' bytes can hold.
+  const size_t head_len = DecodeFixed32(bytes.data() + bytes.size() - 12);
   std::string huge;
-  PutVarint64(&huge, footer.size() / 2);
-  ASSERT_GT(footer.size() / 2, (at.blocks[1][2] - at.blocks[1][1]) / 11);
-  footer.replace(count_at, 1, huge);
-  const std::string bad = WithFooter(bytes, at.footer_offset, footer, kSegmentFormatVersion);
+  PutVarint64(&huge, head_len / 2);
+  ASSERT_GT(head_len / 2, parts.blocks[1].entries.size() / 11);
+  header.pop_back();
+  header += huge;
   const std::string path = dir_ / "count.lode";
-  WriteBytes(path, bad);
+  WriteBytes(path, parts.Assemble(bytes, kSegmentFormatVersion));
   auto r = SegmentReader::Open(Env::Default(), path);
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(absl::IsDataLoss(r.status())) << r.status();
