@@ -52,6 +52,20 @@ bool CpuSupported() {
 
 }  // namespace
 
+#if defined(__x86_64__) && !defined(LODE_FULL_EXIT)
+// libgcc_s, which libstdc++ loads, fills libgcc's CPU model (the data behind
+// __builtin_cpu_supports) in a start-up constructor that runs CPUID about ten times: ~50 us of
+// every lode process in a virtual machine, where each CPUID exits to the hypervisor. Nothing in
+// this process reads that model: lode checks the CPU with glibc's record (CpuSupported), simdjson,
+// zstd and RE2 run their own checks, and no library lode loads refers to __cpu_model. libgcc_s
+// calls its constructor through a symbol that the executable can define, so this empty one runs
+// instead (tests/cli/startup_test.sh checks the binding). Should lode's own code ever use
+// __builtin_cpu_supports, libgcc's definition would be linked too and the link would fail on the
+// duplicate: the model cannot be left empty unnoticed. Sanitizer and coverage builds keep
+// libgcc's.
+extern "C" __attribute__((visibility("default"))) int __cpu_indicator_init() { return 0; }
+#endif
+
 int main(int argc, char** argv) {
   if (!CpuSupported()) {
     std::fprintf(stderr,
