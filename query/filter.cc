@@ -560,6 +560,17 @@ Filter Filter::Compile(const Node& root) { return Filter(Lower(root)); }
 
 bool Filter::matches_all() const { return root_->kind == CKind::kAll; }
 
+bool Filter::uses_times() const {
+  auto uses = [](const CNode& n, const auto& self) -> bool {
+    if (n.kind == CKind::kTime) return true;
+    for (const auto& c : n.children) {
+      if (self(*c, self)) return true;
+    }
+    return false;
+  };
+  return uses(*root_, uses);
+}
+
 void Filter::Evaluate(const RecordBatch& batch, Selection* sel, FilterScratch* scratch) const {
   if (root_->kind == CKind::kAll) return;
   scratch->Reset(batch.columns().size());

@@ -54,6 +54,9 @@ class Filter {
 
   // True when the filter matches every record (empty query, `*`), so counting needs no data.
   bool matches_all() const;
+  // True when evaluating looks at the records' times (a `_time` term), so a batch read without
+  // its times (storage::BlockReadOptions::times) must not be given to Evaluate().
+  bool uses_times() const;
 
  private:
   struct CNode;

@@ -34,11 +34,10 @@ class BlockSource {
   virtual const RecordBatch* PeekBlock(size_t i) const { return nullptr; }
   // Decodes block `i` into `out`. DataLoss when it is corrupt.
   virtual absl::Status ReadBlock(size_t i, RecordBatch* out) const = 0;
-  // Decodes only the columns in `column_ids` of block `i`, messages as skeletons when asked
-  // (see SegmentReader::ReadBlock); a source that cannot project decodes everything.
+  // Decodes only the columns in `column_ids` of block `i`, as `options` say (see
+  // SegmentReader::ReadBlock); a source that cannot project decodes everything.
   virtual absl::Status ReadBlock(size_t i, const std::vector<uint32_t>& column_ids,
-                                 RecordBatch* out, bool message_skeleton = false,
-                                 const MessageExpandPredicate* expand_if = nullptr) const {
+                                 RecordBatch* out, const BlockReadOptions& options = {}) const {
     return ReadBlock(i, out);
   }
   // The source's inverted index, or nullptr when it has none (memtables, old or damaged

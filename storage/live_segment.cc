@@ -79,9 +79,8 @@ absl::Status LiveSegmentSource::ReadBlock(size_t i, RecordBatch* out) const {
 }
 
 absl::Status LiveSegmentSource::ReadBlock(size_t i, const std::vector<uint32_t>& column_ids,
-                                          RecordBatch* out, bool message_skeleton,
-                                          const MessageExpandPredicate* expand_if) const {
-  absl::Status s = reader_->ReadBlock(i, column_ids, out, message_skeleton, expand_if);
+                                          RecordBatch* out, const BlockReadOptions& options) const {
+  absl::Status s = reader_->ReadBlock(i, column_ids, out, options);
   if (!s.ok()) segment_->ReportCorruptBlock(s);
   return s;
 }

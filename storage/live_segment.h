@@ -95,8 +95,7 @@ class LiveSegmentSource final : public BlockSource {
   }
   absl::Status ReadBlock(size_t i, RecordBatch* out) const override;
   absl::Status ReadBlock(size_t i, const std::vector<uint32_t>& column_ids, RecordBatch* out,
-                         bool message_skeleton = false,
-                         const MessageExpandPredicate* expand_if = nullptr) const override;
+                         const BlockReadOptions& options = {}) const override;
   const index::SegmentIndex* index() const override { return reader_->index(); }
   const SegmentReader& reader() const { return *reader_; }
 

@@ -38,6 +38,18 @@ inline constexpr uint32_t kFirstFieldColumnId = 2;
 // (SegmentReader::ReadBlock).
 using MessageExpandPredicate = std::function<bool(std::string_view skeleton)>;
 
+// How a projected block read (SegmentReader::ReadBlock with column ids) decodes.
+struct BlockReadOptions {
+  // Template-encoded messages as their skeletons; with expand_if, the messages of the templates
+  // it accepts in full.
+  bool message_skeleton = false;
+  const MessageExpandPredicate* expand_if = nullptr;
+  // False: the time column is not read, and every row's time is given as the block's
+  // min_time. For readers that need no row's time (a count of a block inside its window with a
+  // filter that does not look at _time).
+  bool times = true;
+};
+
 struct FieldSchema {
   std::string name;
   FieldType type = FieldType::kString;

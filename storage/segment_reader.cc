@@ -293,18 +293,18 @@ absl::Status SegmentReader::ReadBlock(size_t i, RecordBatch* out) const {
 }
 
 absl::Status SegmentReader::ReadBlock(size_t i, const std::vector<uint32_t>& column_ids,
-                                      RecordBatch* out, bool message_skeleton,
-                                      const MessageExpandPredicate* expand_if) const {
+                                      RecordBatch* out, const BlockReadOptions& options) const {
   std::vector<bool> wanted(kFirstFieldColumnId + meta_.fields.size(), false);
   for (uint32_t id : column_ids) {
     if (id < wanted.size()) wanted[id] = true;
   }
-  return DecodeBlock(i, &wanted, out, message_skeleton, expand_if);
+  return DecodeBlock(i, &wanted, out, options);
 }
 
 absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wanted, RecordBatch* out,
-                                        bool message_skeleton,
-                                        const MessageExpandPredicate* expand_if) const {
+                                        const BlockReadOptions& options) const {
+  const bool message_skeleton = options.message_skeleton;
+  const MessageExpandPredicate* expand_if = options.expand_if;
   out->Clear();
   ASSIGN_OR_RETURN(const std::vector<ChunkMeta>* chunk_list, Chunks(i));
   const std::vector<ChunkMeta>& chunks = *chunk_list;
@@ -328,12 +328,14 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
   }
 
   ChunkBuffers buf;
-  RETURN_IF_ERROR(ReadChunk(i, chunks[0], &buf));
-  {
+  if (options.times || wanted == nullptr) {
+    RETURN_IF_ERROR(ReadChunk(i, chunks[0], &buf));
     internal::StreamReader r(&buf.streams);
     if (!internal::DecodeTimeChunk(&r, rows, out->mutable_times())) {
       return bad("time column corrupt");
     }
+  } else {
+    out->mutable_times()->assign(rows, meta_.blocks[i].min_time);  // the row count, not times
   }
   // Output columns are all created before any pointer to one is kept (creating one may move
   // the others), and before any is filled (views into them must not move).

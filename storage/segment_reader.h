@@ -50,17 +50,17 @@ class SegmentReader {
 
   // Like ReadBlock(i, out), but decodes only the columns in `column_ids` (kMessageColumnId, and
   // kFirstFieldColumnId + i for field i of meta().fields; unknown ids are ignored). Times are
-  // always decoded; without kMessageColumnId every message is empty. Columns the wanted ones are
-  // encoded against are decoded too, but not put into `out`.
-  // With `message_skeleton`, template-encoded messages come out as their skeletons (numbers
-  // printed as "0"; storage/internal/template_codec.h): enough for searches without digits, and
-  // much cheaper. With `expand_if` as well, messages of the templates it accepts are decoded in
-  // full and only the others come out as skeletons. Dictionary-encoded string fields and
-  // skeletons come out in StringData's dictionary form (values not copied; bytes() holds only
-  // values without a code), which the query filter and Get() understand.
+  // decoded unless options.times is false (then every row's time is the block's min_time);
+  // without kMessageColumnId every message is empty. Columns the wanted ones are encoded against
+  // are decoded too, but not put into `out`.
+  // With options.message_skeleton, template-encoded messages come out as their skeletons
+  // (numbers printed as "0"; storage/internal/template_codec.h): enough for searches without
+  // digits, and much cheaper. With options.expand_if as well, messages of the templates it
+  // accepts are decoded in full and only the others come out as skeletons. Dictionary-encoded
+  // string fields and skeletons come out in StringData's dictionary form (values not copied;
+  // bytes() holds only values without a code), which the query filter and Get() understand.
   absl::Status ReadBlock(size_t i, const std::vector<uint32_t>& column_ids, RecordBatch* out,
-                         bool message_skeleton = false,
-                         const MessageExpandPredicate* expand_if = nullptr) const;
+                         const BlockReadOptions& options = {}) const;
 
   // For tools: the name of the encoding that chunk `chunk` of block `block` uses (see
   // internal::ChunkEncodingName). DataLoss when the chunk is corrupt.
@@ -83,8 +83,7 @@ class SegmentReader {
   absl::Status ReadChunk(size_t block, const ChunkMeta& c, ChunkBuffers* buf) const;
   // `wanted` is indexed by column id; nullptr means every column.
   absl::Status DecodeBlock(size_t i, const std::vector<bool>* wanted, RecordBatch* out,
-                           bool message_skeleton = false,
-                           const MessageExpandPredicate* expand_if = nullptr) const;
+                           const BlockReadOptions& options = {}) const;
 
   std::string path_;
   std::unique_ptr<RandomAccessFile> file_;

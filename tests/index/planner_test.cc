@@ -42,10 +42,9 @@ class ReaderSource final : public storage::BlockSource {
   absl::Status ReadBlock(size_t i, RecordBatch* out) const override {
     return r_->ReadBlock(i, out);
   }
-  absl::Status ReadBlock(
-      size_t i, const std::vector<uint32_t>& cols, RecordBatch* out, bool message_skeleton = false,
-      const storage::MessageExpandPredicate* expand_if = nullptr) const override {
-    return r_->ReadBlock(i, cols, out, message_skeleton, expand_if);
+  absl::Status ReadBlock(size_t i, const std::vector<uint32_t>& cols, RecordBatch* out,
+                         const storage::BlockReadOptions& options = {}) const override {
+    return r_->ReadBlock(i, cols, out, options);
   }
   const index::SegmentIndex* index() const override { return r_->index(); }
 

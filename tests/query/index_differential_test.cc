@@ -732,7 +732,9 @@ TEST_F(IndexDifferentialTest, FilterOnCodedValuesMatchesPlainCopies) {
       }
       RecordBatch projected, skeletons;
       ASSERT_TRUE(src->ReadBlock(b, ids, &projected).ok());
-      ASSERT_TRUE(src->ReadBlock(b, {storage::kMessageColumnId}, &skeletons, true).ok());
+      ASSERT_TRUE(
+          src->ReadBlock(b, {storage::kMessageColumnId}, &skeletons, {.message_skeleton = true})
+              .ok());
       dictionary_columns += skeletons.messages().dictionary_form();
       for (const Column& c : projected.columns()) dictionary_columns += c.strings.dictionary_form();
       for (size_t f = 0; f < filters.size(); ++f) {

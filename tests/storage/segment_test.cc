@@ -228,6 +228,15 @@ TEST_F(SegmentTest, ProjectedReadDecodesOnlyWhatIsAsked) {
       EXPECT_EQ(block.message(row), "");
       EXPECT_EQ(c.ints[row], b.FindColumn("http.status", FieldType::kInt64)->ints[base + row]);
     }
+    // Without times: the same rows and values, every time the block's first.
+    RecordBatch no_times;
+    ASSERT_TRUE((*r)->ReadBlock(i, {status_id}, &no_times, {.times = false}).ok());
+    ASSERT_EQ(no_times.num_rows(), block.num_rows());
+    ASSERT_EQ(no_times.columns().size(), 1u);
+    EXPECT_EQ(no_times.columns()[0].ints, c.ints);
+    for (uint32_t row = 0; row < no_times.num_rows(); ++row) {
+      ASSERT_EQ(no_times.time(row), b.time(base));
+    }
     base += static_cast<uint32_t>(block.num_rows());
   }
   EXPECT_EQ(base, 3000u);
@@ -278,7 +287,7 @@ TEST_F(SegmentTest, MessageSkeletonsKeepEverythingButNumbers) {
   uint32_t base = 0;
   size_t shorter = 0;
   for (size_t i = 0; i < (*r)->num_blocks(); ++i) {
-    ASSERT_TRUE((*r)->ReadBlock(i, {kMessageColumnId}, &block, /*message_skeleton=*/true).ok());
+    ASSERT_TRUE((*r)->ReadBlock(i, {kMessageColumnId}, &block, {.message_skeleton = true}).ok());
     for (uint32_t row = 0; row < block.num_rows(); ++row) {
       const std::string_view real = b.message(base + row);
       const std::string_view skel = block.message(row);
@@ -310,7 +319,7 @@ TEST_F(SegmentTest, MessageSkeletonsExpandChosenTemplates) {
   uint32_t base = 0;
   size_t expanded = 0, skeletons = 0;
   for (size_t i = 0; i < (*r)->num_blocks(); ++i) {
-    ASSERT_TRUE((*r)->ReadBlock(i, {kMessageColumnId}, &block, true, &expand).ok());
+    ASSERT_TRUE((*r)->ReadBlock(i, {kMessageColumnId}, &block, {true, &expand}).ok());
     const StringData& msgs = block.messages();
     ASSERT_TRUE(msgs.dictionary_form());
     EXPECT_TRUE(block.columns().empty());  // the referenced columns stay out of the batch
