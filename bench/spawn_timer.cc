@@ -6,8 +6,9 @@
 //
 // usage: lode_spawn_timer RUNS CMD [--- CMD ...]
 //   Each CMD is a program and its arguments. Two warm-up rounds, then RUNS rounds; round r runs
-//   the commands in a cycle starting at command r % count, so that each one follows each other
-//   one equally often. Prints one line per command, tab-separated: median ms, the times of
+//   the commands in a cycle starting at command r % count, so that each takes every place in
+//   the round equally often (with two commands, each goes first in half the rounds). Prints one
+//   line per command, tab-separated: median ms, the times of
 //   every run (ms, comma-separated), and the command's output in its last run (newlines as
 //   spaces). Exits 1 when a command fails.
 #include <algorithm>

@@ -3,11 +3,12 @@
 // Bloom filter per block over the segment's tail tokens (tokens found in a single block, such
 // as trace ids, which would otherwise fill the dictionary with one-block postings).
 //
-// Reading works in place on the bytes (a memory-mapped file): Open() checks the header, the
-// field table and the first key of every group of kGroupChunks chunks; a lookup picks a group by
-// those keys, checks that group's slice of the chunk tables (once), binary-searches the first
-// keys of its chunks and decodes one zstd-compressed chunk of up to kChunkKeys keys, verifying
-// its checksum. Nothing else is loaded.
+// Reading works in place on the bytes (a memory-mapped file): Open() checks the header and the
+// meta section (the field table, and the checksum and a copy of the first key of every group of
+// kGroupChunks chunks); a lookup picks a group by those keys, checks that group's slice of the
+// chunk tables (once), binary-searches the first keys of its chunks and decodes one
+// zstd-compressed chunk of up to kChunkKeys keys, verifying its checksum. Nothing else is
+// loaded.
 //
 // Immutable after Open(); thread-safe.
 #pragma once

@@ -328,8 +328,10 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
   }
 
   ChunkBuffers buf;
+  // The time chunk is always read and checked (its CRC and container; it is small), so that a
+  // damaged one is reported whether or not its times are decoded.
+  RETURN_IF_ERROR(ReadChunk(i, chunks[0], &buf));
   if (options.times || wanted == nullptr) {
-    RETURN_IF_ERROR(ReadChunk(i, chunks[0], &buf));
     internal::StreamReader r(&buf.streams);
     if (!internal::DecodeTimeChunk(&r, rows, out->mutable_times())) {
       return bad("time column corrupt");

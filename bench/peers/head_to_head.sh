@@ -55,6 +55,7 @@ fi
 # `date` twice per run), which goes first alternating run by run. The shell's own share is about
 # as large as the commands' and noisy.
 declare -A ALL OUT
+for tool in lode sqlite; do eval "${CMD[$tool]}" > /dev/null; done  # warm up
 for ((i = 0; i < RUNS; i++)); do
   if ((i % 2 == 0)); then order=(lode sqlite); else order=(sqlite lode); fi
   for tool in "${order[@]}"; do

@@ -90,7 +90,7 @@ void WriteIndexSectionViews(const std::vector<std::pair<std::string, std::string
   PutVarint64(out, field_names.size());
   for (const std::string& f : field_names) PutLengthPrefixed(out, f);
   if (options.version >= 2) {
-    const size_t per = options.group_chunks;
+    const size_t per = std::max<uint32_t>(options.group_chunks, 1);
     PutVarint64(out, per);
     const size_t groups = (num_chunks + per - 1) / per;
     // The tables just written, read back from `out` as a reader sees them.

@@ -348,6 +348,32 @@ TEST_F(SegmentTest, MessageSkeletonsExpandChosenTemplates) {
   EXPECT_GT(skeletons, 100u);
 }
 
+// A read without times still checks the time chunk: a damaged one is reported, not skipped.
+TEST_F(SegmentTest, ReadWithoutTimesChecksTheTimeChunk) {
+  RecordBatch b = AppLogs(7, 600);
+  SegmentWriterOptions opt;
+  opt.block_rows = 300;
+  std::string bytes = EncodeSegment(b, opt);
+  const std::string good = dir_ / "good.lode";
+  WriteBytes(good, bytes);
+  auto r = SegmentReader::Open(Env::Default(), good);
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto chunks = (*r)->Chunks(0);
+  ASSERT_TRUE(chunks.ok());
+  const ChunkMeta& time_chunk = (**chunks)[0];
+  ASSERT_EQ(time_chunk.column_id, kTimeColumnId);
+  bytes[time_chunk.offset + time_chunk.stored_len / 2] ^= 0x20;
+  const std::string bad = dir_ / "bad.lode";
+  WriteBytes(bad, bytes);
+  auto damaged = SegmentReader::Open(Env::Default(), bad);
+  ASSERT_TRUE(damaged.ok()) << damaged.status();
+  RecordBatch out;
+  absl::Status s = (*damaged)->ReadBlock(0, {kFirstFieldColumnId}, &out, {.times = false});
+  EXPECT_TRUE(absl::IsDataLoss(s)) << s;
+  EXPECT_NE(s.message().find("column 0"), absl::string_view::npos) << s;
+  EXPECT_TRUE((*damaged)->ReadBlock(1, {kFirstFieldColumnId}, &out, {.times = false}).ok());
+}
+
 // An encoded segment's footer taken apart, to be put together again in the layout of version 6
 // (what the writer writes), 5 or 4, possibly changed.
 struct FooterParts {
