@@ -128,15 +128,8 @@ absl::StatusOr<std::unique_ptr<SegmentIndex>> SegmentIndex::Open(std::string_vie
                   internal::kBloomBucketBytes)) {
     return ix->Corrupt("bad offsets");
   }
-  if (version == 1) {
-    if (!offsets_ok(ix->chunk_offsets_, n + 1, dict_len, 1) ||
-        !offsets_ok(ix->key_offsets_, n + 1, first_keys_len, 1)) {
-      return ix->Corrupt("bad offsets");
-    }
-    for (uint64_t i = 0; i < n; ++i) {
-      if (At(ix->chunk_raw_, i) > kMaxChunkRaw) return ix->Corrupt("chunk too large");
-    }
-  }
+  // Version 1: every chunk's tables now, by the rules a version 2 group is checked by.
+  if (version == 1 && !ix->TablesSound(0, n)) return ix->Corrupt("bad chunk tables");
   RETURN_IF_ERROR(ix->ParseMeta(meta, version));
   if (version >= 2 &&
       !offsets_ok(ix->group_key_offsets_, ix->num_groups_ + 1, ix->group_keys_.size(), 1)) {
@@ -235,9 +228,13 @@ bool SegmentIndex::CheckGroup(size_t g) const {
                                      first_keys_};
   const std::optional<uint32_t> crc = internal::ChunkGroupCrc(tables, first, count);
   if (!crc || *crc != At(group_crcs_, g)) return false;
-  // What open checks for version 1, for this group's slice: offsets in order and in bounds
-  // (the last group's end at its section's end), decompressed sizes bounded; and its first key
-  // is the one the group was picked by.
+  // Its first key must be the one the group was picked by.
+  return TablesSound(first, count) && FirstKey(first) == GroupKey(g);
+}
+
+bool SegmentIndex::TablesSound(size_t first, size_t count) const {
+  // Offsets in order and within their sections (the last chunk's end at the section's end), and
+  // decompressed sizes bounded.
   const bool last = first + count == num_chunks_;
   auto in_order = [&](std::string_view table, uint64_t section_len) {
     uint32_t prev = At(table, first);
@@ -254,7 +251,7 @@ bool SegmentIndex::CheckGroup(size_t g) const {
   for (size_t i = first; i < first + count; ++i) {
     if (At(chunk_raw_, i) > kMaxChunkRaw) return false;
   }
-  return FirstKey(first) == GroupKey(g);
+  return true;
 }
 
 bool SegmentIndex::DecodeChunk(

@@ -102,6 +102,8 @@ class SegmentIndex {
   // True when the tables of chunk group `g` are sound (checked once, on first use).
   bool GroupOk(size_t g) const;
   bool CheckGroup(size_t g) const;
+  // The structure of chunks [first, first + count) of the tables (not their checksum).
+  bool TablesSound(size_t first, size_t count) const;
   // Decompresses chunk `c` and calls fn(key, posting bytes) until it returns false (then
   // *stopped is set). False when the chunk or its group's tables are corrupt.
   bool DecodeChunk(size_t c,

@@ -69,6 +69,7 @@ absl::Status SegmentReader::ParseFooter() {
   std::string_view footer;
   RETURN_IF_ERROR(file_->Read(footer_offset, footer_len, &footer_scratch_, &footer));
   const std::string_view head = footer.substr(0, head_len);
+  entries_have_crc_ = version >= 6;
   std::string_view entries_area = footer.substr(head_len);
   if (Crc32c(head) != footer_crc) return Corrupt(path_, "footer checksum mismatch");
   footer_offset_ = footer_offset;
@@ -122,7 +123,6 @@ absl::Status SegmentReader::ParseFooter() {
         }
         entries = entries_area.substr(0, len);
         entries_area.remove_prefix(len);
-        e.checksummed = true;
       } else if (!d.GetVarint64(&len) || !d.GetBytes(len, &entries)) {
         return CorruptBlock(path_, b, "truncated chunk entries");
       }
@@ -172,7 +172,7 @@ absl::StatusOr<const std::vector<ChunkMeta>*> SegmentReader::Chunks(size_t b) co
   LazyChunks& lazy = lazy_[b];
   std::call_once(lazy.once, [&] {
     const BlockEntries& e = entries_[b];
-    if (e.checksummed && Crc32c(e.bytes) != e.crc) {
+    if (entries_have_crc_ && Crc32c(e.bytes) != e.crc) {
       lazy.status = CorruptBlock(path_, b, "chunk entries checksum mismatch");
       return;
     }
@@ -331,7 +331,7 @@ absl::Status SegmentReader::DecodeBlock(size_t i, const std::vector<bool>* wante
   // The time chunk is always read and checked (its CRC and container; it is small), so that a
   // damaged one is reported whether or not its times are decoded.
   RETURN_IF_ERROR(ReadChunk(i, chunks[0], &buf));
-  if (options.times || wanted == nullptr) {
+  if (options.times) {
     internal::StreamReader r(&buf.streams);
     if (!internal::DecodeTimeChunk(&r, rows, out->mutable_times())) {
       return bad("time column corrupt");

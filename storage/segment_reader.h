@@ -96,10 +96,10 @@ class SegmentReader {
   struct BlockEntries {
     std::string_view bytes;
     uint32_t num_chunks = 0;
-    uint32_t crc = 0;
-    bool checksummed = false;
+    uint32_t crc = 0;  // when entries_have_crc_
   };
   std::vector<BlockEntries> entries_;
+  bool entries_have_crc_ = false;
   // Each block's parsed chunk entries, made on first use (from several threads at once).
   struct LazyChunks {
     std::once_flag once;
