@@ -10,6 +10,7 @@
 
 #include "gtest/gtest.h"
 
+#include "common/strings.h"
 #include "common/time_util.h"
 #include "query/parser.h"
 #include "query/query_runner.h"
@@ -161,6 +162,46 @@ TEST(QueryCursorTest, LimitStopsEarly) {
   ASSERT_TRUE(c.ok());
   EXPECT_EQ((*c)->Count(), 10000u);
   EXPECT_EQ((*c)->stats().blocks_read, 0u);
+}
+
+// A count needs no row's time for a block inside its window unless the filter has a _time term:
+// the time column is then not decoded (and not counted in the bytes decompressed).
+TEST(QueryCursorTest, CountDecodesTimesOnlyWhenNeeded) {
+  testing::TempDir dir;
+  auto store = OpenStore(dir.path(), 100);
+  RecordBatch b;
+  const int64_t t0 = int64_t{1'700'000'000} * kNanosPerSecond;
+  for (int i = 0; i < 2000; ++i) {
+    b.BeginRow();
+    b.AddInt("i", i);
+    b.EndRow(t0 + int64_t{i} * 1'000'003 + (i * i) % 977, "row");  // irregular steps
+  }
+  ASSERT_TRUE(store->WriteSegments(b).ok());
+  auto count = [&](std::string_view text, const SearchOptions& o, uint64_t* bytes) {
+    absl::StatusOr<Query> q = ParseQuery(text);
+    EXPECT_TRUE(q.ok()) << q.status();
+    // Planned (by the index), so that only the filter's columns are read.
+    auto c = QueryCursor::Open(store.get(), *q->filter, o);
+    EXPECT_TRUE(c.ok()) << c.status();
+    const uint64_t n = (*c)->Count();
+    EXPECT_TRUE((*c)->warnings().empty());
+    EXPECT_EQ((*c)->stats().blocks_read, 20u) << text;
+    *bytes = (*c)->stats().bytes_decompressed;
+    return n;
+  };
+  uint64_t without_times, with_term, with_window;
+  EXPECT_EQ(count("i:>=0", SearchOptions{}, &without_times), 2000u);
+  // The same rows, with a _time term that holds for all of them.
+  const std::string all_times = StrCat("i:>=0 _time:[", t0, ", ", t0 + 3 * kNanosPerSecond, ")");
+  EXPECT_EQ(count(all_times, SearchOptions{}, &with_term), 2000u);
+  EXPECT_GT(with_term, without_times);
+  // A window that cuts through the first and the last block: those two need their times.
+  SearchOptions cut;
+  cut.from = t0 + 50 * int64_t{1'000'003};
+  cut.to = t0 + 1950 * int64_t{1'000'003};
+  EXPECT_EQ(count("i:>=0", cut, &with_window), 1900u);
+  EXPECT_GT(with_window, without_times);
+  EXPECT_LT(with_window, with_term);
 }
 
 // Rows with equal times: the later-written row of a segment first, deterministic.
